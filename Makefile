@@ -1,0 +1,134 @@
+# mail-suite top-level build. Non-recursive: every folder's sources are listed here by
+# pattern. `make help` lists the targets.
+
+include conf.mk
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT := -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CXX ?= g++
+CXXFLAGS ?= $(OPT) -g
+WARNINGS := -Wall -Wextra -Wshadow -Werror
+ALL_CXXFLAGS := -std=c++20 $(WARNINGS) $(SANFLAGS) -MMD -MP -Ilib -I$(BUILD)/gen $(CXXFLAGS)
+LDFLAGS += $(SANFLAGS)
+LIBS := -lcdb -lcrypt
+SSL_LIBS := -lssl -lcrypto
+
+# Folders that hold programs. A file DIR/NAME_main.cpp holds main() of program NAME;
+# the other non-test .cpp files of DIR are modules shared by the programs of DIR.
+PROGRAM_DIRS := control
+# Programs built but not installed into ROOT/bin (build tools).
+NOINST := instdir
+# Programs that speak TLS or make keys.
+SSL_PROGRAMS := mailctl
+
+LIB_SRCS := $(filter-out %_test.cpp,$(wildcard lib/*.cpp))
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/auto_conf.o
+LIBMTA := $(BUILD)/libmta.a
+
+MAIN_SRCS := $(foreach d,$(PROGRAM_DIRS),$(wildcard $(d)/*_main.cpp))
+PROGRAMS := $(patsubst %_main,%,$(basename $(notdir $(MAIN_SRCS))))
+BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
+MODULE_SRCS = $(filter-out %_test.cpp %_main.cpp,$(wildcard $(1)/*.cpp))
+ALL_MODULE_OBJS := $(foreach d,$(PROGRAM_DIRS),$(patsubst %.cpp,$(BUILD)/%.o,$(call MODULE_SRCS,$(d))))
+
+TEST_SRCS := tests/unit/catch_main.cpp $(wildcard lib/*_test.cpp) \
+	$(foreach d,$(PROGRAM_DIRS),$(wildcard $(d)/*_test.cpp))
+TEST_OBJS := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
+UNIT := $(BUILD)/tests/unit_tests
+
+.PHONY: all deps test check itest install run fmt tidy fuzz clean help
+all: $(BINS) $(UNIT)
+
+help:
+	@echo 'make            build every program and the unit tests'
+	@echo 'make test       install dependencies, build, run every suite (SAN=1: ASan+UBSan)'
+	@echo 'make install    install into ROOT (default $(ROOT))'
+	@echo 'make run        install, configure (mailctl init) and start the mail system'
+	@echo 'make fuzz       build the libFuzzer targets (clang)'
+	@echo 'make fmt        clang-format every source file'
+
+$(BUILD)/gen/auto_conf.cpp: conf.mk tools/auto_conf.sh
+	@mkdir -p $(dir $@)
+	sh tools/auto_conf.sh '$(USER_ALIAS)' '$(USER_DAEMON)' '$(USER_LOG)' '$(USER_PASSWD)' \
+		'$(USER_QUEUE)' '$(USER_REMOTE)' '$(USER_SEND)' '$(USER_VMAIL)' \
+		'$(GROUP_MAIL)' '$(GROUP_NOFILES)' '$(SPLIT)' > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.cpp
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
+$(LIBMTA): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# bin/NAME: DIR/NAME_main.o + DIR's modules + libmta.a
+define program_rule
+$(BUILD)/bin/$(1): $(BUILD)/$(2)/$(1)_main.o $(patsubst %.cpp,$(BUILD)/%.o,$(call MODULE_SRCS,$(2))) $(LIBMTA)
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) $(if $(filter $(1),$(SSL_PROGRAMS)),$$(SSL_LIBS))
+endef
+$(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(patsubst %_main,%,$(basename $(notdir $(m)))),$(patsubst %/,%,$(dir $(m))))))
+
+$(UNIT): $(TEST_OBJS) $(ALL_MODULE_OBJS) $(LIBMTA)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS) $(SSL_LIBS)
+
+deps:
+	@sh tools/deps.sh
+
+# make test: dependencies, build, every suite, one closing line "N passed, N failed".
+test: deps
+	$(MAKE) all SAN=$(SAN)
+	python3 tests/run.py --build $(BUILD) --san $(SAN)
+
+check: all
+	python3 tests/run.py --build $(BUILD) --san $(SAN) --only unit
+
+itest: all
+	python3 tests/run.py --build $(BUILD) --san $(SAN) --only integration
+
+install: all
+	sh tools/install.sh '$(ROOT)' '$(BUILD)' '$(filter-out $(NOINST),$(PROGRAMS))'
+
+run: deps
+	$(MAKE) install SAN=$(SAN)
+	sh tools/run.sh '$(ROOT)'
+
+# libFuzzer targets, one per parser of untrusted input (clang only).
+FUZZ_BUILD := build-fuzz
+FUZZ_CXX := clang++
+FUZZ_FLAGS := -std=c++20 -g -O1 -Ilib -I$(FUZZ_BUILD)/gen -fsanitize=fuzzer,address,undefined
+FUZZ_SRCS := $(wildcard fuzz/*_fuzz.cpp)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.cpp=$(FUZZ_BUILD)/%)
+FUZZ_LIB_SRCS := $(LIB_SRCS)
+fuzz: $(FUZZ_BINS)
+$(FUZZ_BUILD)/gen/auto_conf.cpp: $(BUILD)/gen/auto_conf.cpp
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(FUZZ_BUILD)/%: fuzz/%.cpp $(FUZZ_LIB_SRCS) $(FUZZ_BUILD)/gen/auto_conf.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(FUZZ_BUILD)/gen/auto_conf.cpp $(LIBS)
+
+fmt:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+tidy: $(BUILD)/gen/auto_conf.cpp
+	clang-tidy --quiet $(LIB_SRCS) $(foreach d,$(PROGRAM_DIRS),$(wildcard $(d)/*.cpp)) -- \
+		-std=c++20 -Ilib -I$(BUILD)/gen
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
