@@ -1,0 +1,84 @@
+#include "commands.hpp"
+
+#include "exit_codes.hpp"
+
+#include <cstdio>
+
+namespace admin {
+
+namespace {
+
+constexpr Command kCommands[] = {
+    { "init", "write the control files, aliases and TLS key of a new install",
+        "usage: mailctl init [--hostname H] [--listen SERVICE=ADDR:PORT]...\n"
+        "\n"
+        "Configures the install that holds this mailctl. Writes control/me (H, or this\n"
+        "host's fully qualified name), control/locals and control/rcpthosts (me and\n"
+        "localhost), control/services (the services to run), the aliases\n"
+        "alias/.qmail-postmaster, .qmail-root and .qmail-mailer-daemon delivering to\n"
+        "alias/Maildir/, and a self-signed control/tls/cert.pem and key.pem.\n"
+        "\n"
+        "SERVICE is smtp, submission, smtps, pop3, pop3s, imap or imaps; ADDR is *, an\n"
+        "IPv4 address or [IPv6]. Without --listen every service listens on its standard\n"
+        "port on all addresses; with one or more, only those listed.\n"
+        "\n"
+        "Files that exist are kept as they are: running init again never undoes what an\n"
+        "operator changed by hand. It says which files it wrote and which it kept.\n"
+        "Exit codes: 0 done, 100 usage error, 111 a file could not be written.\n",
+        run_init },
+    { "check", "verify control files, owners and modes, and the TLS key",
+        "usage: mailctl check\n"
+        "\n"
+        "Verifies the install: every control file's syntax and range, the owners and\n"
+        "modes of the tree (queue, alias, control), the aliases, and that the TLS\n"
+        "certificate is valid and matches its key. Prints one line per problem.\n"
+        "Exit codes: 0 no problem, 100 problems found, 111 the check could not run.\n",
+        run_check },
+};
+
+} // namespace
+
+Command const* find_command(std::string_view name)
+{
+    for (auto const& c : kCommands)
+        if (name == c.name)
+            return &c;
+    return nullptr;
+}
+
+const char* main_help()
+{
+    static std::string const text = [] {
+        std::string out = "usage: mailctl COMMAND [ARGS]\n\ncommands:\n";
+        for (auto const& c : kCommands) {
+            std::string name = c.name;
+            name.resize(8, ' ');
+            out += "  " + name + c.summary + "\n";
+        }
+        out += "\nmailctl help COMMAND (or mailctl COMMAND --help) describes one command.\n";
+        return out;
+    }();
+    return text.c_str();
+}
+
+int print_help(std::string_view name)
+{
+    Command const* c = find_command(name);
+    if (!c) {
+        std::fprintf(stderr, "mailctl: fatal: unknown command %.*s\n", int(name.size()),
+            name.data());
+        return mta::kExitPerm;
+    }
+    std::fputs(c->help, stdout);
+    return mta::kExitOk;
+}
+
+bool wants_help(Args const& args)
+{
+    for (auto const& a : args)
+        if (a == "--help" || a == "-h")
+            return true;
+    return false;
+}
+
+} // namespace admin

@@ -1,0 +1,104 @@
+// process - child processes: spawn with fd plumbing, environment, directory and
+// credentials; wait for them and read their exit status (qmail's wait_pid, wait_exitcode).
+//
+//     auto out = mta::make_pipe();
+//     if (!out) return out.error();
+//     mta::SpawnOptions opt;
+//     opt.fds = { { 0, message_fd }, { 1, out->write_end.get() } };
+//     opt.env = std::vector<std::string> { "PATH=/usr/bin:/bin" };
+//     auto child = mta::Child::spawn({ "/bin/sh", "-c", command }, opt);
+//     if (!child) return child.error();
+//     (void)out->write_end.close();                // keep only the child's copy
+//     auto status = child->wait();                 // Result<ExitStatus>
+//     if (status && status->exited_ok()) ...
+//
+// Errors are Result values. spawn() fails when fork fails or when the child cannot set
+// itself up (descriptors, directory, credentials): it reports that step with the child's
+// errno, after reaping the child. When exec itself fails the child exits with
+// kExitExecFailed (120, qmail's "unable to exec" convention) and spawn() succeeds.
+#pragma once
+
+#include "error.hpp"
+
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace mta {
+
+// Exit code of a child whose exec failed (qmail: 120 "unable to exec"). Kept here rather
+// than in exit_codes.hpp because only spawning code produces it.
+inline constexpr int kExitExecFailed = 120;
+
+struct ExitStatus {
+    bool signaled = false; // killed by a signal
+    int code_or_signal = 0; // the exit code, or the signal number when signaled
+
+    bool exited_ok() const { return !signaled && code_or_signal == 0; }
+    bool exited_with(int code) const { return !signaled && code_or_signal == code; }
+    bool killed_by(int sig) const { return signaled && code_or_signal == sig; }
+};
+
+// Descriptor parent_fd of the parent becomes number child_fd in the child.
+struct FdMap {
+    int child_fd;
+    int parent_fd;
+};
+
+struct Credentials {
+    uid_t uid;
+    gid_t gid;
+};
+
+struct SpawnOptions {
+    // Applied as one parallel assignment, so swaps like {0,1},{1,0} work. Descriptors not
+    // named here are inherited unless close-on-exec (lib opens everything close-on-exec).
+    std::vector<FdMap> fds;
+    std::optional<std::vector<std::string>> env; // "K=V" entries; absent: inherit
+    std::optional<std::string> cwd;
+    std::optional<Credentials> credentials; // drop_privileges() in the child
+};
+
+// A started child. Move-only. The destructor never blocks: it reaps the child if it has
+// already exited (waitpid WNOHANG) and otherwise leaves it running; it is then a zombie
+// after exit until this process exits or waits for it. Call wait() to collect the status.
+class Child {
+public:
+    Child() = default;
+    Child(Child&& other) noexcept;
+    Child& operator=(Child&& other) noexcept;
+    Child(Child const&) = delete;
+    Child& operator=(Child const&) = delete;
+    ~Child();
+
+    // argv[0] is the program's path (no PATH search). The child starts with SIGPIPE at
+    // its default action and no blocked signals, whatever the parent's settings.
+    static Result<Child> spawn(
+        std::vector<std::string> const& argv, SpawnOptions const& options = {});
+
+    // Waits for the child to end. Afterwards pid() is -1.
+    Result<ExitStatus> wait();
+    Status kill(int sig);
+    // -1 when empty or already waited for.
+    pid_t pid() const { return m_pid; }
+    // Gives up ownership: the caller waits for the pid (e.g. with wait_exitcode).
+    pid_t release();
+
+private:
+    explicit Child(pid_t pid)
+        : m_pid(pid)
+    {
+    }
+    void reap_if_exited();
+
+    pid_t m_pid = -1;
+};
+
+// Waits for process pid to end (EINTR restarts the wait), as qmail's wait_pid.
+Result<ExitStatus> wait_exitcode(pid_t pid);
+
+// Sets SIGPIPE to SIG_IGN, so writes to a closed pipe or socket fail with EPIPE.
+void ignore_sigpipe();
+
+} // namespace mta

@@ -1,0 +1,232 @@
+#include "buffer.hpp"
+#include "fd.hpp"
+#include "privs.hpp"
+#include "process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace mta;
+
+namespace {
+
+struct ProcessTempDir {
+    std::string path;
+    ProcessTempDir()
+    {
+        char tmpl[] = "/tmp/mta-process-test.XXXXXX";
+        REQUIRE(::mkdtemp(tmpl) != nullptr);
+        path = tmpl;
+    }
+    ~ProcessTempDir() { std::filesystem::remove_all(path); }
+};
+
+// Everything until end of input.
+std::string read_all(int fd)
+{
+    Reader in(fd, 10000);
+    std::string out;
+    char buf[512];
+    for (;;) {
+        auto got = in.read(buf, sizeof buf);
+        REQUIRE(got.ok());
+        if (*got == 0)
+            return out;
+        out.append(buf, *got);
+    }
+}
+
+// Runs argv with fd 1 on a pipe; returns the output and the exit status.
+std::pair<std::string, ExitStatus> run_capture(
+    std::vector<std::string> const& argv, SpawnOptions options = {})
+{
+    auto out = make_pipe();
+    REQUIRE(out.ok());
+    options.fds.push_back({ 1, out->write_end.get() });
+    auto child = Child::spawn(argv, options);
+    REQUIRE(child.ok());
+    REQUIRE(out->write_end.close().ok());
+    std::string text = read_all(out->read_end.get());
+    auto status = child->wait();
+    REQUIRE(status.ok());
+    return { text, *status };
+}
+
+} // namespace
+
+TEST_CASE("the exit code of a child is reported", "[lib][process]")
+{
+    auto child = Child::spawn({ "/bin/sh", "-c", "exit 3" });
+    REQUIRE(child.ok());
+    CHECK(child->pid() > 0);
+    auto status = child->wait();
+    REQUIRE(status.ok());
+    CHECK(status->exited_with(3));
+    CHECK_FALSE(status->exited_ok());
+    CHECK(child->pid() == -1);
+    CHECK(child->wait().error().errnum == ECHILD);
+}
+
+TEST_CASE("fd 1 and fd 6 of the child go where the mapping says", "[lib][process]")
+{
+    auto [text, status] = run_capture({ "/bin/sh", "-c", "echo hello" });
+    CHECK(status.exited_ok());
+    CHECK(text == "hello\n");
+
+    auto six = make_pipe();
+    REQUIRE(six.ok());
+    SpawnOptions options;
+    options.fds = { { 6, six->write_end.get() } };
+    auto child = Child::spawn({ "/bin/sh", "-c", "echo report >&6" }, options);
+    REQUIRE(child.ok());
+    REQUIRE(six->write_end.close().ok());
+    CHECK(read_all(six->read_end.get()) == "report\n");
+    CHECK(child->wait()->exited_ok());
+}
+
+TEST_CASE("the fd mapping is a parallel assignment", "[lib][process]")
+{
+    auto a = make_pipe();
+    auto b = make_pipe();
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    int fa = a->write_end.get();
+    int fb = b->write_end.get();
+    // Child fd fa gets pipe b and child fd fb gets pipe a: a naive dup2 loop would lose one.
+    SpawnOptions options;
+    options.fds = { { fa, fb }, { fb, fa } };
+    std::string script = "echo to-fa >/dev/fd/" + std::to_string(fa) + "; echo to-fb >/dev/fd/"
+        + std::to_string(fb);
+    auto child = Child::spawn({ "/bin/sh", "-c", script }, options);
+    REQUIRE(child.ok());
+    REQUIRE(a->write_end.close().ok());
+    REQUIRE(b->write_end.close().ok());
+    CHECK(read_all(b->read_end.get()) == "to-fa\n");
+    CHECK(read_all(a->read_end.get()) == "to-fb\n");
+    CHECK(child->wait()->exited_ok());
+}
+
+TEST_CASE("a given environment replaces the parent's", "[lib][process]")
+{
+    REQUIRE(::setenv("MTA_PROCESS_TEST", "parent", 1) == 0);
+    SpawnOptions options;
+    options.env = std::vector<std::string> { "ONLY=this", "EMPTY=" };
+    auto [text, status] = run_capture({ "/usr/bin/env" }, options);
+    CHECK(status.exited_ok());
+    CHECK(text == "ONLY=this\nEMPTY=\n");
+
+    auto [inherited, st2] = run_capture({ "/usr/bin/env" });
+    CHECK(inherited.find("MTA_PROCESS_TEST=parent\n") != std::string::npos);
+    ::unsetenv("MTA_PROCESS_TEST");
+}
+
+TEST_CASE("a program that cannot be executed exits 120", "[lib][process]")
+{
+    auto child = Child::spawn({ "/nonexistent/program", "x" });
+    REQUIRE(child.ok());
+    auto status = child->wait();
+    REQUIRE(status.ok());
+    CHECK(status->exited_with(kExitExecFailed));
+    CHECK(kExitExecFailed == 120);
+}
+
+TEST_CASE("death by a signal is reported as signaled", "[lib][process]")
+{
+    auto child = Child::spawn({ "/bin/sh", "-c", "kill -TERM $$" });
+    REQUIRE(child.ok());
+    auto status = child->wait();
+    REQUIRE(status.ok());
+    CHECK(status->killed_by(SIGTERM));
+
+    auto sleeper = Child::spawn({ "/bin/sleep", "30" });
+    REQUIRE(sleeper.ok());
+    REQUIRE(sleeper->kill(SIGKILL).ok());
+    CHECK(sleeper->wait()->killed_by(SIGKILL));
+    CHECK(sleeper->kill(SIGKILL).error().errnum == ESRCH);
+}
+
+TEST_CASE("the child runs in the given directory", "[lib][process]")
+{
+    ProcessTempDir dir;
+    SpawnOptions options;
+    options.cwd = dir.path;
+    auto [text, status] = run_capture({ "/bin/pwd" }, options);
+    CHECK(status.exited_ok());
+    CHECK(text == dir.path + "\n");
+
+    options.cwd = dir.path + "/missing";
+    auto child = Child::spawn({ "/bin/pwd" }, options);
+    REQUIRE_FALSE(child.ok());
+    CHECK(child.error().errnum == ENOENT);
+    CHECK(std::string(child.error().what) == "unable to change directory");
+}
+
+TEST_CASE("setup failures in the child are returned by spawn", "[lib][process]")
+{
+    SpawnOptions options;
+    options.fds = { { 0, 1000 } };
+    auto child = Child::spawn({ "/bin/true" }, options);
+    REQUIRE_FALSE(child.ok());
+    CHECK(child.error().errnum == EBADF);
+    CHECK_FALSE(Child::spawn({}).ok());
+}
+
+TEST_CASE("the child gets SIGPIPE back at its default action", "[lib][process]")
+{
+    ignore_sigpipe();
+    auto [text, status] = run_capture({ "/bin/grep", "^SigIgn:", "/proc/self/status" });
+    CHECK(status.exited_ok());
+    REQUIRE(text.rfind("SigIgn:\t", 0) == 0);
+    // Only SIGPIPE is checked: the test runner may ignore other signals (SIGINT, SIGHUP).
+    unsigned long long ignored = std::stoull(text.substr(8), nullptr, 16);
+    CHECK((ignored & (1ULL << (SIGPIPE - 1))) == 0);
+}
+
+TEST_CASE("destroying a running child does not block; release hands the pid over", "[lib][process]")
+{
+    pid_t pid;
+    auto start = std::chrono::steady_clock::now();
+    {
+        auto child = Child::spawn({ "/bin/sleep", "30" });
+        REQUIRE(child.ok());
+        pid = child->pid();
+    }
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    REQUIRE(::kill(pid, SIGKILL) == 0);
+    auto reaped = wait_exitcode(pid);
+    REQUIRE(reaped.ok());
+    CHECK(reaped->killed_by(SIGKILL));
+
+    auto child = Child::spawn({ "/bin/sh", "-c", "exit 7" });
+    REQUIRE(child.ok());
+    pid_t released = child->release();
+    CHECK(child->pid() == -1);
+    auto status = wait_exitcode(released);
+    REQUIRE(status.ok());
+    CHECK(status->exited_with(7));
+    CHECK(wait_exitcode(released).error().errnum == ECHILD);
+}
+
+TEST_CASE("the child can run under other credentials", "[lib][process][root]")
+{
+    auto nobody = lookup_account("nobody");
+    REQUIRE(nobody.ok());
+    ProcessTempDir dir;
+    SpawnOptions options;
+    options.credentials = Credentials { nobody->uid, nobody->gid };
+    auto [text, status] = run_capture({ "/usr/bin/id", "-u" }, options);
+    CHECK(status.exited_ok());
+    CHECK(text == std::to_string(nobody->uid) + "\n");
+
+    // The directory is entered as the new user: mode 0700 root keeps nobody out.
+    options.cwd = dir.path;
+    auto child = Child::spawn({ "/bin/true" }, options);
+    REQUIRE_FALSE(child.ok());
+    CHECK(child.error().errnum == EACCES);
+}
