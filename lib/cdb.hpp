@@ -26,11 +26,14 @@
 // A Cdb maps the file it opened; a table renamed over it later is not seen until the
 // caller opens it again. A Cdb is not safe for use from two threads at once.
 //
-// Errors are mta::Error values: system errors keep errno ("unable to open for reading",
-// "unable to map cdb", "unable to add to cdb", "unable to write cdb", "unable to
-// rename"); a file that is not a valid cdb (too short, pointers out of range) gives
-// "corrupt cdb file" with errno 0, never a crash; "key too long" / "value too long" for
-// items over 4 GiB; "cdb writer already finished" after commit or a failure.
+// Errors are mta::Error values. System errors keep errno: "unable to open for reading",
+// "unable to map cdb", "unable to read cdb", "unable to add to cdb", "unable to write
+// cdb", "unable to create", "unable to fsync", "unable to close", "unable to rename",
+// "unable to open directory". A file that is not a valid cdb (shorter than its header,
+// a pointer or length out of range, a truncated copy) gives "corrupt cdb file" with
+// errno 0, never a crash. add() refuses a key or value of 4 GiB or more ("key too
+// long", "value too long"; find treats such a key as absent); a writer used after
+// commit() or a failure gives "cdb writer already finished".
 #pragma once
 
 #include "error.hpp"

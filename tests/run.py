@@ -89,7 +89,8 @@ def run_integration(build, san):
     os.environ["MS_SAN"] = san
     os.environ["MS_TOP"] = TOP
     suite = unittest.defaultTestLoader.discover(os.path.join(HERE, "integration"),
-                                                pattern="test_*.py", top_level_dir=HERE)
+                                                pattern="test_*.py",
+                                                top_level_dir=os.path.join(HERE, "integration"))
     runner = unittest.TextTestRunner(resultclass=CountingResult, verbosity=1, stream=sys.stdout)
     result = runner.run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
