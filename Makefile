@@ -18,7 +18,7 @@ endif
 CXX ?= g++
 CXXFLAGS ?= $(OPT) -g
 WARNINGS := -Wall -Wextra -Wshadow -Werror
-ALL_CXXFLAGS := -std=c++20 $(WARNINGS) $(SANFLAGS) -MMD -MP -Ilib -I$(BUILD)/gen $(CXXFLAGS)
+ALL_CXXFLAGS := -std=c++20 $(WARNINGS) $(SANFLAGS) -MMD -MP -Ilib -Itests/unit -I$(BUILD)/gen $(CXXFLAGS)
 LDFLAGS += $(SANFLAGS)
 LIBS := -lcdb -lcrypt
 SSL_LIBS := -lssl -lcrypto

@@ -7,9 +7,9 @@
 #include "privs.hpp"
 #include "tls_keys.hpp"
 
+#include "fd.hpp"
 #include <algorithm>
 #include <cstdio>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,19 +17,16 @@ namespace admin {
 
 namespace {
 
+// The names in dir that start with prefix (none when dir cannot be read: the layout
+// check reports a missing directory).
 std::vector<std::string> files_in(std::string const& dir, std::string_view prefix)
 {
-    std::vector<std::string> names;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d)) {
-            std::string_view name = e->d_name;
-            if (name.substr(0, prefix.size()) == prefix && name != "." && name != "..")
-                names.emplace_back(name);
-        }
-        ::closedir(d);
-    }
-    std::sort(names.begin(), names.end());
-    return names;
+    std::vector<std::string> out;
+    if (auto names = mta::list_directory(dir))
+        for (auto const& name : *names)
+            if (name.compare(0, prefix.size(), prefix) == 0)
+                out.push_back(name);
+    return out;
 }
 
 void check_layout(std::string const& root, bool check_owners, std::vector<std::string>& out)
@@ -88,8 +85,8 @@ void check_tls(std::string const& root, bool check_owners, std::vector<std::stri
             out.push_back("control/tls/key.pem: readable by group or others (want mode 0400)");
         auto daemon = mta::lookup_account(mta::conf::kUserDaemon);
         if (check_owners && daemon && st.st_uid != daemon->uid)
-            out.push_back("control/tls/key.pem: owner uid " + std::to_string(st.st_uid)
-                + ", want " + mta::conf::kUserDaemon);
+            out.push_back("control/tls/key.pem: owner uid " + std::to_string(st.st_uid) + ", want "
+                + mta::conf::kUserDaemon);
     }
     for (auto& p : check_tls_pair(cert, key)) {
         auto at = p.find(root + "/");
@@ -116,8 +113,8 @@ int run_check(std::string const& root, Args const& args)
     }
     bool const check_owners = st.st_uid == 0;
     if (!check_owners)
-        std::printf("note: %s is not owned by root: a private install, owners not checked\n",
-            root.c_str());
+        std::printf(
+            "note: %s is not owned by root: a private install, owners not checked\n", root.c_str());
     std::vector<std::string> problems;
     check_layout(root, check_owners, problems);
     for (auto& p : check_control_files(root, check_owners))

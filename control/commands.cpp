@@ -65,8 +65,8 @@ int print_help(std::string_view name)
 {
     Command const* c = find_command(name);
     if (!c) {
-        std::fprintf(stderr, "mailctl: fatal: unknown command %.*s\n", int(name.size()),
-            name.data());
+        std::fprintf(
+            stderr, "mailctl: fatal: unknown command %.*s\n", int(name.size()), name.data());
         return mta::kExitPerm;
     }
     std::fputs(c->help, stdout);

@@ -6,7 +6,6 @@
 #include "services.hpp"
 
 #include <algorithm>
-#include <dirent.h>
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +16,10 @@ namespace {
 
 constexpr long long kDay = 86400;
 
-std::string line_prefix(size_t index) { return "line " + std::to_string(index + 1) + ": "; }
+std::string line_prefix(size_t index)
+{
+    return "line " + std::to_string(index + 1) + ": ";
+}
 
 std::string check_host(std::string_view host)
 {
@@ -80,7 +82,8 @@ std::string check_smtp_route(std::string_view line)
         return "";
     // [IPv6] relays contain colons: the port follows the closing bracket.
     size_t port_colon = relay.front() == '['
-        ? relay.find(':', relay.find(']') == std::string_view::npos ? relay.size() : relay.find(']'))
+        ? relay.find(
+            ':', relay.find(']') == std::string_view::npos ? relay.size() : relay.find(']'))
         : relay.find(':');
     if (port_colon != std::string_view::npos) {
         if (auto p = check_port(relay.substr(port_colon + 1)); !p.empty())
@@ -224,8 +227,7 @@ ControlFile const* find_control_file(std::string_view name)
     return nullptr;
 }
 
-std::vector<std::string> validate_control_content(ControlFile const& file,
-    std::string_view content)
+std::vector<std::string> validate_control_content(ControlFile const& file, std::string_view content)
 {
     return is_list(file.kind) ? validate_list(file, content) : validate_single(file, content);
 }
@@ -240,8 +242,8 @@ size_t edit_distance(std::string_view a, std::string_view b)
         row[0] = i;
         for (size_t j = 1; j <= b.size(); ++j) {
             size_t above = row[j];
-            row[j] = std::min({ row[j] + 1, row[j - 1] + 1,
-                diagonal + (a[i - 1] == b[j - 1] ? 0 : 1) });
+            row[j] = std::min(
+                { row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1) });
             diagonal = above;
         }
     }
@@ -249,22 +251,6 @@ size_t edit_distance(std::string_view a, std::string_view b)
 }
 
 namespace {
-
-std::vector<std::string> list_directory(std::string const& dir)
-{
-    std::vector<std::string> names;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d)
-        return names;
-    while (dirent* e = ::readdir(d)) {
-        std::string name = e->d_name;
-        if (name != "." && name != "..")
-            names.push_back(name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 std::string likely_meant(std::string const& name)
 {
@@ -306,12 +292,17 @@ std::vector<std::string> check_control_files(std::string const& root, bool check
     std::string const dir = root + "/control";
     if (!find_control_file("me") || ::access((dir + "/me").c_str(), F_OK) == -1)
         problems.push_back("control/me: missing (run mailctl init)");
-    for (auto const& name : list_directory(dir)) {
+    auto names = mta::list_directory(dir);
+    if (!names) {
+        problems.push_back("control: " + names.error().text());
+        return problems;
+    }
+    for (auto const& name : *names) {
         if (ControlFile const* file = find_control_file(name)) {
             check_one_file(dir + "/" + name, *file, check_owners, problems);
         } else if (auto meant = likely_meant(name); !meant.empty()) {
-            problems.push_back("control/" + name + ": unknown control file; did you mean "
-                + meant + "?");
+            problems.push_back(
+                "control/" + name + ": unknown control file; did you mean " + meant + "?");
         }
     }
     return problems;

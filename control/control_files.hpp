@@ -16,16 +16,16 @@
 namespace admin {
 
 enum class ValueKind {
-    Host,           // one host name or [IP] literal
-    DomainList,     // one domain per line
-    RcptHostList,   // one domain per line, .domain for subdomains
-    Integer,        // one decimal integer within [min, max]
-    LocalPart,      // one local part (no @, no blanks)
-    Text,           // one non-empty line
+    Host, // one host name or [IP] literal
+    DomainList, // one domain per line
+    RcptHostList, // one domain per line, .domain for subdomains
+    Integer, // one decimal integer within [min, max]
+    LocalPart, // one local part (no @, no blanks)
+    Text, // one non-empty line
     VirtualDomains, // [user@]domain:prefix, .suffix:prefix, :prefix
-    SmtpRoutes,     // domain:relay[:port]
-    BadMailFrom,    // user@domain or @domain
-    Services,       // SERVICE=ADDR:PORT (see services.hpp)
+    SmtpRoutes, // domain:relay[:port]
+    BadMailFrom, // user@domain or @domain
+    Services, // SERVICE=ADDR:PORT (see services.hpp)
 };
 
 struct ControlFile {
@@ -39,8 +39,8 @@ std::vector<ControlFile> const& known_control_files();
 ControlFile const* find_control_file(std::string_view name);
 
 // Problems with one file's content (already read), without the "control/NAME: " prefix.
-std::vector<std::string> validate_control_content(ControlFile const& file,
-    std::string_view content);
+std::vector<std::string> validate_control_content(
+    ControlFile const& file, std::string_view content);
 
 // Every problem in ROOT/control: contents, modes and owners, typos, a missing `me`.
 std::vector<std::string> check_control_files(std::string const& root, bool check_owners);

@@ -1,8 +1,8 @@
 // mailctl init: the control files, aliases, services and TLS pair of a new install.
+#include "address.hpp"
 #include "auto_conf.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "address.hpp"
 #include "fd.hpp"
 #include "log.hpp"
 #include "privs.hpp"
@@ -33,13 +33,13 @@ InitOptions parse_init_args(Args const& args)
         if (a == "--hostname" && has_value) {
             out.hostname = args[++i];
             if (auto st = mta::check_domain(out.hostname); !st)
-                mta::log::fatal(mta::kExitPerm,
-                    "bad --hostname " + out.hostname + ": " + st.error().what);
+                mta::log::fatal(
+                    mta::kExitPerm, "bad --hostname " + out.hostname + ": " + st.error().what);
         } else if (a == "--listen" && has_value) {
             auto listen = parse_listen(args[++i]);
             if (!listen)
-                mta::log::fatal(mta::kExitPerm,
-                    "bad --listen " + args[i] + ": " + listen.error().what);
+                mta::log::fatal(
+                    mta::kExitPerm, "bad --listen " + args[i] + ": " + listen.error().what);
             out.listens.push_back(*listen);
         } else {
             mta::log::fatal(mta::kExitPerm,
@@ -83,8 +83,8 @@ public:
     }
 
     // Writes ROOT/path when it is missing; says what it did either way.
-    bool write_if_missing(std::string const& path, std::string const& content, mode_t mode,
-        const char* owner)
+    bool write_if_missing(
+        std::string const& path, std::string const& content, mode_t mode, const char* owner)
     {
         std::string full = m_root + "/" + path;
         if (::access(full.c_str(), F_OK) == 0) {
@@ -102,8 +102,8 @@ public:
     {
         std::string full = m_root + "/" + path;
         if (::mkdir(full.c_str(), mode) == -1 && errno != EEXIST)
-            mta::log::fatal(mta::kExitTemp, "unable to create " + full,
-                mta::Error::from_errno("mkdir"));
+            mta::log::fatal(
+                mta::kExitTemp, "unable to create " + full, mta::Error::from_errno("mkdir"));
         set_owner(full, owner, mode);
     }
 
@@ -113,8 +113,9 @@ public:
             return;
         auto account = mta::lookup_account(owner);
         if (!account)
-            mta::log::fatal(mta::kExitTemp, std::string("no account ") + owner
-                + " (run make install as root)", account.error());
+            mta::log::fatal(mta::kExitTemp,
+                std::string("no account ") + owner + " (run make install as root)",
+                account.error());
         if (::chown(full.c_str(), account->uid, account->gid) == -1
             || ::chmod(full.c_str(), mode) == -1)
             mta::log::fatal(mta::kExitTemp, "unable to set the owner of " + full,
@@ -154,8 +155,7 @@ void write_tls(Writer& w, std::string const& hostname)
         mta::log::fatal(mta::kExitTemp, "unable to make a self-signed certificate", st.error());
     w.set_owner(key, mta::conf::kUserDaemon, 0400);
     w.set_owner(cert, "root", 0644);
-    std::printf("wrote control/tls/cert.pem and key.pem (self-signed for %s)\n",
-        hostname.c_str());
+    std::printf("wrote control/tls/cert.pem and key.pem (self-signed for %s)\n", hostname.c_str());
 }
 
 std::string services_text(std::vector<Listen> const& listens)

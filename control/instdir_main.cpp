@@ -29,8 +29,8 @@ int install(int argc, char** argv)
         entries.push_back(entry);
     for (auto const& entry : entries) {
         if (auto st = admin::apply_entry(root, entry, ids, source); !st)
-            mta::log::fatal(mta::kExitTemp, "unable to install " + root + "/" + entry.path,
-                st.error());
+            mta::log::fatal(
+                mta::kExitTemp, "unable to install " + root + "/" + entry.path, st.error());
     }
     return mta::kExitOk;
 }

@@ -22,8 +22,8 @@ Entry directory(std::string path, std::string owner, std::string group, mode_t m
 }
 
 // A queue directory hashed into subdirectories 0..split-1, like qmail's mess/N%23/N.
-void add_split(std::vector<Entry>& out, std::string const& path, std::string const& owner,
-    mode_t mode)
+void add_split(
+    std::vector<Entry>& out, std::string const& path, std::string const& owner, mode_t mode)
 {
     out.push_back(directory(path, owner, conf::kGroupMail, mode));
     for (int i = 0; i < conf::kSplit; ++i)
@@ -145,8 +145,8 @@ mta::Status copy_program(std::string const& from, std::string const& to)
     return {};
 }
 
-mta::Status create_missing(std::string const& path, Entry const& entry,
-    std::string const& source_dir)
+mta::Status create_missing(
+    std::string const& path, Entry const& entry, std::string const& source_dir)
 {
     struct stat st;
     bool exists = ::lstat(path.c_str(), &st) == 0;
@@ -169,8 +169,8 @@ mta::Status create_missing(std::string const& path, Entry const& entry,
 
 } // namespace
 
-mta::Status apply_entry(std::string const& root, Entry const& entry, Ids& ids,
-    std::string const& source_dir)
+mta::Status apply_entry(
+    std::string const& root, Entry const& entry, Ids& ids, std::string const& source_dir)
 {
     std::string path = root + "/" + entry.path;
     if (auto st = create_missing(path, entry, source_dir); !st)
@@ -238,8 +238,8 @@ std::string owner_problem(Entry const& entry, struct stat const& st, Ids& ids)
 
 } // namespace
 
-std::vector<std::string> check_entry(std::string const& root, Entry const& entry, Ids& ids,
-    bool check_owners)
+std::vector<std::string> check_entry(
+    std::string const& root, Entry const& entry, Ids& ids, bool check_owners)
 {
     std::string const name = entry.path == "." ? std::string("ROOT") : entry.path;
     std::string path = root + "/" + entry.path;
@@ -252,8 +252,8 @@ std::vector<std::string> check_entry(std::string const& root, Entry const& entry
     if (auto p = check_owners ? owner_problem(entry, st, ids) : ""; !p.empty())
         problems.push_back(name + ": " + p);
     if ((st.st_mode & 07777) != entry.mode)
-        problems.push_back(name + ": mode " + mode_text(st.st_mode) + ", want "
-            + mode_text(entry.mode));
+        problems.push_back(
+            name + ": mode " + mode_text(st.st_mode) + ", want " + mode_text(entry.mode));
     return problems;
 }
 

@@ -51,13 +51,13 @@ private:
 // Creates or repairs one entry. Existing files keep their contents (configuration and
 // queued mail survive a reinstall); programs are replaced atomically from source_dir.
 // Ownership is set only when running as root.
-mta::Status apply_entry(std::string const& root, Entry const& entry, Ids& ids,
-    std::string const& source_dir);
+mta::Status apply_entry(
+    std::string const& root, Entry const& entry, Ids& ids, std::string const& source_dir);
 
 // The differences between the tree and one entry, one line each. Owners are compared
 // only when check_owners is set (an install made by root).
-std::vector<std::string> check_entry(std::string const& root, Entry const& entry, Ids& ids,
-    bool check_owners);
+std::vector<std::string> check_entry(
+    std::string const& root, Entry const& entry, Ids& ids, bool check_owners);
 
 std::string mode_text(mode_t mode); // "0750"
 

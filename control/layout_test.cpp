@@ -1,9 +1,9 @@
 #include "layout.hpp"
 
 #include "auto_conf.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <set>
 #include <sys/stat.h>
 
@@ -12,8 +12,8 @@ TEST_CASE("the layout holds every queue folder with its split", "[control][layou
     std::set<std::string> paths;
     for (auto const& e : admin::tree_layout())
         paths.insert(e.path);
-    for (const char* dir : { "queue/mess", "queue/intd", "queue/todo", "queue/info",
-             "queue/local", "queue/remote" }) {
+    for (const char* dir :
+        { "queue/mess", "queue/intd", "queue/todo", "queue/info", "queue/local", "queue/remote" }) {
         INFO(dir);
         CHECK(paths.count(dir) == 1);
         CHECK(paths.count(std::string(dir) + "/0") == 1);
@@ -35,9 +35,8 @@ TEST_CASE("the queue program is installed setuid to the queue account", "[contro
 
 TEST_CASE("apply then check a private tree", "[control][layout]")
 {
-    char tmpl[] = "/tmp/layout-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    std::string root = tmpl;
+    mta::test::TempDir tmp;
+    std::string const& root = tmp.path();
     admin::Ids ids;
     admin::Entry dir { admin::Kind::Directory, "queue", "root", "root", 0750 };
     admin::Entry fifo { admin::Kind::Fifo, "queue/trigger", "root", "root", 0622 };
@@ -64,5 +63,4 @@ TEST_CASE("apply then check a private tree", "[control][layout]")
     admin::Entry wrong_kind { admin::Kind::Fifo, "queue/tcpto", "root", "root", 0644 };
     CHECK(admin::check_entry(root, wrong_kind, ids, false)
         == std::vector<std::string> { "queue/tcpto: not a fifo" });
-    std::system(("rm -rf " + root).c_str());
 }

@@ -74,8 +74,8 @@ CertPtr build_certificate(EVP_PKEY* key, std::string const& hostname)
 
 } // namespace
 
-mta::Status make_self_signed(std::string const& hostname, std::string const& cert_path,
-    std::string const& key_path)
+mta::Status make_self_signed(
+    std::string const& hostname, std::string const& cert_path, std::string const& key_path)
 {
     KeyPtr key(EVP_RSA_gen(2048));
     if (!key)
@@ -86,8 +86,7 @@ mta::Status make_self_signed(std::string const& hostname, std::string const& cer
     BioPtr key_pem(BIO_new(BIO_s_mem()));
     BioPtr cert_pem(BIO_new(BIO_s_mem()));
     if (!key_pem || !cert_pem
-        || PEM_write_bio_PrivateKey(key_pem.get(), key.get(), nullptr, nullptr, 0, nullptr,
-               nullptr)
+        || PEM_write_bio_PrivateKey(key_pem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)
             != 1
         || PEM_write_bio_X509(cert_pem.get(), cert.get()) != 1)
         return mta::Error::plain("unable to encode the key and certificate as PEM");
@@ -98,14 +97,28 @@ mta::Status make_self_signed(std::string const& hostname, std::string const& cer
 
 namespace {
 
-CertPtr load_certificate(std::string const& path, std::vector<std::string>& problems)
+// The PEM text of a file in a memory BIO, or nullptr with the problem recorded.
+BioPtr read_pem(std::string const& path, std::vector<std::string>& problems)
 {
     auto text = mta::read_file(path, 1 << 20);
     if (!text) {
         problems.push_back(path + ": " + text.error().text());
         return nullptr;
     }
-    BioPtr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
+    // BIO_new_mem_buf does not copy: keep the text alive by copying it into the BIO.
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    if (bio && BIO_write(bio.get(), text->data(), static_cast<int>(text->size())) < 0)
+        bio.reset();
+    if (!bio)
+        problems.push_back(path + ": out of memory");
+    return bio;
+}
+
+CertPtr load_certificate(std::string const& path, std::vector<std::string>& problems)
+{
+    BioPtr bio = read_pem(path, problems);
+    if (!bio)
+        return nullptr;
     CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert)
         problems.push_back(path + ": not a PEM certificate");
@@ -114,12 +127,9 @@ CertPtr load_certificate(std::string const& path, std::vector<std::string>& prob
 
 KeyPtr load_key(std::string const& path, std::vector<std::string>& problems)
 {
-    auto text = mta::read_file(path, 1 << 20);
-    if (!text) {
-        problems.push_back(path + ": " + text.error().text());
+    BioPtr bio = read_pem(path, problems);
+    if (!bio)
         return nullptr;
-    }
-    BioPtr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
     KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     if (!key)
         problems.push_back(path + ": not a PEM private key (or it is encrypted)");
@@ -128,8 +138,7 @@ KeyPtr load_key(std::string const& path, std::vector<std::string>& problems)
 
 } // namespace
 
-std::vector<std::string> check_tls_pair(std::string const& cert_path,
-    std::string const& key_path)
+std::vector<std::string> check_tls_pair(std::string const& cert_path, std::string const& key_path)
 {
     std::vector<std::string> problems;
     CertPtr cert = load_certificate(cert_path, problems);

@@ -19,10 +19,9 @@ namespace admin {
 
 // RSA 2048 key and an X.509 v3 certificate for `hostname` (CN and subjectAltName),
 // SHA-256, valid for ten years from now.
-mta::Status make_self_signed(std::string const& hostname, std::string const& cert_path,
-    std::string const& key_path);
+mta::Status make_self_signed(
+    std::string const& hostname, std::string const& cert_path, std::string const& key_path);
 
-std::vector<std::string> check_tls_pair(std::string const& cert_path,
-    std::string const& key_path);
+std::vector<std::string> check_tls_pair(std::string const& cert_path, std::string const& key_path);
 
 } // namespace admin

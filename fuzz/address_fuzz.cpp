@@ -4,6 +4,7 @@
 // options' limits, its domain passes check_domain() (and a domain that passes is accepted
 // in a path), and quote_local() output always parses back to the same local part.
 #include "address.hpp"
+#include "domain.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -14,8 +14,11 @@
 // An Address holds the local part decoded (quotes and backslashes removed) and the domain
 // as written: case kept, a domain literal with its brackets ("[192.0.2.1]",
 // "[IPv6:2001:db8::1]"). Source routes are dropped. The null path is the empty Address.
+//
+// check_domain() and lowercase_domain() live in domain.hpp, included here.
 #pragma once
 
+#include "domain.hpp" // check_domain, lowercase_domain
 #include "error.hpp"
 
 #include <cstddef>
@@ -69,11 +72,8 @@ Result<PathWithParams> parse_path_with_params(std::string_view text, PathOptions
 // allow_utf8, max_local and max_domain apply.
 Result<Address> parse_addr_spec(std::string_view text, PathOptions const& options = {});
 
-// A domain name or address literal on its own (a host name from a control file), with
-// the parsers' rules and error texts; at most 255 octets.
-Status check_domain(std::string_view domain, bool allow_utf8 = false);
-
-// True for a length-limit error of the parsers above, false for a syntax error.
+// True for a length-limit error of the parsers above or of check_domain(), false for a
+// syntax error.
 bool address_error_is_length(Error error);
 
 // RFC 5322 dot-atom: atext runs joined by single dots. Bytes >= 0x80 count as atext
@@ -87,8 +87,5 @@ std::string quote_local(std::string_view local);
 // Splits an unquoted envelope address at its last '@': {local, domain}. Without '@' the
 // domain is empty.
 std::pair<std::string_view, std::string_view> split_at_last_at(std::string_view address);
-
-// ASCII letters to lower case; other bytes unchanged.
-std::string lowercase_domain(std::string_view domain);
 
 } // namespace mta

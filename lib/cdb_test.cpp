@@ -1,36 +1,19 @@
 #include "cdb.hpp"
 #include "fd.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <unistd.h>
 
 using namespace mta;
+using mta::test::TempDir;
 
 namespace {
-
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/cdb_test.XXXXXX";
-        if (::mkdtemp(tmpl) != nullptr)
-            m_path = tmpl;
-    }
-    ~TempDir()
-    {
-        if (!m_path.empty())
-            std::filesystem::remove_all(m_path);
-    }
-    std::string path(std::string const& name) const { return m_path + "/" + name; }
-
-private:
-    std::string m_path;
-};
 
 bool exists(std::string const& path)
 {
@@ -71,7 +54,7 @@ void overwrite(std::string const& path, off_t offset, std::string_view bytes)
 TEST_CASE("cdb: 100,000 keys build and read back", "[lib][cdb]")
 {
     TempDir dir;
-    std::string const path = dir.path("users.cdb");
+    std::string const path = dir.file("users.cdb");
     int const count = 100000;
     auto const start = std::chrono::steady_clock::now();
 
@@ -113,7 +96,7 @@ TEST_CASE("cdb: 100,000 keys build and read back", "[lib][cdb]")
 TEST_CASE("cdb: duplicate keys, binary data and empty values", "[lib][cdb]")
 {
     TempDir dir;
-    std::string const path = dir.path("t.cdb");
+    std::string const path = dir.file("t.cdb");
     using namespace std::string_literals;
     std::string const nul_key = "a\0b"s;
     std::string const nul_value = "\0\xff\0value\n"s;
@@ -159,8 +142,8 @@ TEST_CASE("cdb: duplicate keys, binary data and empty values", "[lib][cdb]")
 TEST_CASE("cdb: an empty table", "[lib][cdb]")
 {
     TempDir dir;
-    build(dir.path("empty.cdb"), {});
-    auto db = Cdb::open(dir.path("empty.cdb"));
+    build(dir.file("empty.cdb"), {});
+    auto db = Cdb::open(dir.file("empty.cdb"));
     REQUIRE(db.ok());
     CHECK_FALSE(db->find("x")->has_value());
     int calls = 0;
@@ -174,7 +157,7 @@ TEST_CASE("cdb: an empty table", "[lib][cdb]")
 TEST_CASE("cdb: a writer destroyed without commit rolls back", "[lib][cdb]")
 {
     TempDir dir;
-    std::string const path = dir.path("t.cdb");
+    std::string const path = dir.file("t.cdb");
     build(path, { { "old", "1" } });
     {
         auto w = CdbWriter::create(path);
@@ -190,13 +173,13 @@ TEST_CASE("cdb: a writer destroyed without commit rolls back", "[lib][cdb]")
             REQUIRE(w->add(user_key(i), user_value(i)).ok());
         CdbWriter moved = std::move(*w);
         REQUIRE(moved.add("new", "2").ok());
-        auto other = CdbWriter::create(dir.path("other.cdb"));
+        auto other = CdbWriter::create(dir.file("other.cdb"));
         REQUIRE(other.ok());
         moved = std::move(*other); // drops the first build
         CHECK_FALSE(exists(path + ".tmp"));
     }
-    CHECK_FALSE(exists(dir.path("other.cdb.tmp")));
-    CHECK_FALSE(exists(dir.path("other.cdb")));
+    CHECK_FALSE(exists(dir.file("other.cdb.tmp")));
+    CHECK_FALSE(exists(dir.file("other.cdb")));
     auto db = Cdb::open(path);
     REQUIRE(db.ok());
     CHECK(**db->find("old") == "1");
@@ -206,7 +189,7 @@ TEST_CASE("cdb: a writer destroyed without commit rolls back", "[lib][cdb]")
 TEST_CASE("cdb: a writer is finished after commit", "[lib][cdb]")
 {
     TempDir dir;
-    auto w = CdbWriter::create(dir.path("t.cdb"));
+    auto w = CdbWriter::create(dir.file("t.cdb"));
     REQUIRE(w.ok());
     REQUIRE(w->add("k", "v").ok());
     REQUIRE(w->commit().ok());
@@ -214,17 +197,17 @@ TEST_CASE("cdb: a writer is finished after commit", "[lib][cdb]")
     REQUIRE_FALSE(again.ok());
     CHECK(std::string(again.error().what) == "cdb writer already finished");
     CHECK_FALSE(w->add("k", "v").ok());
-    CHECK(exists(dir.path("t.cdb"))); // the destructor keeps a committed table
+    CHECK(exists(dir.file("t.cdb"))); // the destructor keeps a committed table
 }
 
 TEST_CASE("cdb: open and create failures carry errno", "[lib][cdb]")
 {
     TempDir dir;
-    auto missing = Cdb::open(dir.path("missing.cdb"));
+    auto missing = Cdb::open(dir.file("missing.cdb"));
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().errnum == ENOENT);
 
-    auto no_dir = CdbWriter::create(dir.path("no/such/dir.cdb"));
+    auto no_dir = CdbWriter::create(dir.file("no/such/dir.cdb"));
     REQUIRE_FALSE(no_dir.ok());
     CHECK(no_dir.error().errnum == ENOENT);
 }
@@ -232,7 +215,7 @@ TEST_CASE("cdb: open and create failures carry errno", "[lib][cdb]")
 TEST_CASE("cdb: truncated and corrupt files give errors, not crashes", "[lib][cdb]")
 {
     TempDir dir;
-    std::string const path = dir.path("t.cdb");
+    std::string const path = dir.file("t.cdb");
     Pairs pairs;
     for (int i = 0; i < 1000; ++i)
         pairs.emplace_back(user_key(i), user_value(i));
@@ -293,7 +276,7 @@ TEST_CASE("cdb: truncated and corrupt files give errors, not crashes", "[lib][cd
 TEST_CASE("cdb: random bytes never crash the reader", "[lib][cdb]")
 {
     TempDir dir;
-    std::string const path = dir.path("random.cdb");
+    std::string const path = dir.file("random.cdb");
     std::mt19937 rng(42);
     int opened = 0;
     for (int round = 0; round < 50; ++round) {

@@ -41,7 +41,7 @@
 namespace mta::control {
 
 inline constexpr size_t kMaxLineBytes = 8192;
-inline constexpr size_t kMaxFileBytes = 4 * 1024 * 1024;
+inline constexpr size_t kMaxFileBytes = size_t { 4 } * 1024 * 1024;
 
 // The first line of content (up to the first LF), trailing blanks stripped.
 Result<std::string> parse_first_line(std::string_view content);

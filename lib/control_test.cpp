@@ -1,45 +1,17 @@
 #include "control.hpp"
-#include "fd.hpp"
+
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
 using namespace mta;
 using namespace mta::control;
+using mta::test::TempDir;
 
 namespace {
-
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/control_test.XXXXXX";
-        if (::mkdtemp(tmpl) != nullptr)
-            m_path = tmpl;
-    }
-    ~TempDir()
-    {
-        if (!m_path.empty())
-            std::filesystem::remove_all(m_path);
-    }
-    std::string const& path() const { return m_path; }
-    std::string file(std::string const& name, std::string_view content) const
-    {
-        std::string p = m_path + "/" + name;
-        auto fd = open_trunc(p);
-        REQUIRE(fd.ok());
-        REQUIRE(write_all(fd->get(), content).ok());
-        REQUIRE(fd->close().ok());
-        return p;
-    }
-
-private:
-    std::string m_path;
-};
 
 std::string error_text(Error const& e)
 {
@@ -170,23 +142,23 @@ TEST_CASE("read_line reads the first line of a control file", "[lib][control]")
 {
     TempDir dir;
     REQUIRE_FALSE(dir.path().empty());
-    CHECK(*read_line(dir.file("me", "mx.example.org\n")) == "mx.example.org");
-    CHECK(*read_line(dir.file("crlf", "mx.example.org \r\nignored\n")) == "mx.example.org");
-    CHECK(*read_line(dir.file("nolf", "mx.example.org")) == "mx.example.org");
+    CHECK(*read_line(dir.write("me", "mx.example.org\n")) == "mx.example.org");
+    CHECK(*read_line(dir.write("crlf", "mx.example.org \r\nignored\n")) == "mx.example.org");
+    CHECK(*read_line(dir.write("nolf", "mx.example.org")) == "mx.example.org");
     // qmail: an empty file is present with an empty value, not the default.
-    auto empty = read_line(dir.file("empty", ""));
+    auto empty = read_line(dir.write("empty", ""));
     REQUIRE(empty.ok());
     REQUIRE(empty->has_value());
     CHECK(**empty == "");
     // Only the first line is bounded: a long second line is never read.
     std::string const second(1024 * 1024, 'x');
-    CHECK(*read_line(dir.file("long2", "short\n" + second)) == "short");
+    CHECK(*read_line(dir.write("long2", "short\n" + second)) == "short");
 }
 
 TEST_CASE("read_line: missing file is nullopt, unreadable file is an error", "[lib][control]")
 {
     TempDir dir;
-    auto missing = read_line(dir.path() + "/nonexistent");
+    auto missing = read_line(dir.file("nonexistent"));
     REQUIRE(missing.ok());
     CHECK_FALSE(missing->has_value());
 
@@ -194,12 +166,12 @@ TEST_CASE("read_line: missing file is nullopt, unreadable file is an error", "[l
     REQUIRE_FALSE(is_dir.ok());
     CHECK(is_dir.error().errnum == EISDIR);
 
-    auto not_dir = read_line(dir.file("plain", "x") + "/below");
+    auto not_dir = read_line(dir.write("plain", "x") + "/below");
     REQUIRE_FALSE(not_dir.ok());
     CHECK(not_dir.error().errnum == ENOTDIR);
 
     if (::geteuid() != 0) { // root reads mode-0 files anyway
-        std::string p = dir.file("secret", "x\n");
+        std::string p = dir.write("secret", "x\n");
         REQUIRE(::chmod(p.c_str(), 0) == 0);
         auto denied = read_line(p);
         REQUIRE_FALSE(denied.ok());
@@ -211,31 +183,31 @@ TEST_CASE("read_line rejects a 1 MB line", "[lib][control]")
 {
     TempDir dir;
     std::string const huge(1024 * 1024, 'x');
-    auto got = read_line(dir.file("huge", huge + "\n"));
+    auto got = read_line(dir.write("huge", huge + "\n"));
     REQUIRE_FALSE(got.ok());
     CHECK(error_text(got.error()) == "line too long");
     std::string const limit(kMaxLineBytes, 'y');
-    CHECK(*read_line(dir.file("limit", limit)) == limit);
-    CHECK(*read_line(dir.file("limitlf", limit + "\n")) == limit);
-    CHECK_FALSE(read_line(dir.file("over", limit + "y")).ok());
+    CHECK(*read_line(dir.write("limit", limit)) == limit);
+    CHECK(*read_line(dir.write("limitlf", limit + "\n")) == limit);
+    CHECK_FALSE(read_line(dir.write("over", limit + "y")).ok());
 }
 
 TEST_CASE("read_lines reads list files", "[lib][control]")
 {
     TempDir dir;
-    auto got = read_lines(dir.file("rcpthosts",
+    auto got = read_lines(dir.write("rcpthosts",
         "# hosts we accept mail for\r\nexample.org\r\n\r\n  .example.org  \r\n"
         "   \t\nexample.net"));
     REQUIRE(got.ok());
     REQUIRE(got->has_value());
     CHECK(**got == std::vector<std::string> { "example.org", ".example.org", "example.net" });
 
-    auto empty = read_lines(dir.file("empty", ""));
+    auto empty = read_lines(dir.write("empty", ""));
     REQUIRE(empty.ok());
     REQUIRE(empty->has_value());
     CHECK((*empty)->empty());
 
-    auto missing = read_lines(dir.path() + "/nonexistent");
+    auto missing = read_lines(dir.file("nonexistent"));
     REQUIRE(missing.ok());
     CHECK_FALSE(missing->has_value());
 
@@ -248,14 +220,14 @@ TEST_CASE("read_lines enforces the limits", "[lib][control]")
 {
     TempDir dir;
     std::string const huge(1024 * 1024, 'x');
-    auto long_line = read_lines(dir.file("huge", "ok\n" + huge + "\nok\n"));
+    auto long_line = read_lines(dir.write("huge", "ok\n" + huge + "\nok\n"));
     REQUIRE_FALSE(long_line.ok());
     CHECK(error_text(long_line.error()) == "line too long");
 
     std::string big;
     while (big.size() <= kMaxFileBytes)
         big += "host.example.org\n";
-    auto too_big = read_lines(dir.file("big", big));
+    auto too_big = read_lines(dir.write("big", big));
     REQUIRE_FALSE(too_big.ok());
     CHECK(error_text(too_big.error()) == "file too big");
     CHECK(too_big.error().errnum == EFBIG);
@@ -264,24 +236,24 @@ TEST_CASE("read_lines enforces the limits", "[lib][control]")
 TEST_CASE("read_int reads an integer control file", "[lib][control]")
 {
     TempDir dir;
-    CHECK(**read_int(dir.file("timeout", "1200\n")) == 1200);
-    CHECK(**read_int(dir.file("spaces", "  1200 \r\n")) == 1200);
-    CHECK(**read_int(dir.file("second", "20\nnot looked at\n")) == 20);
-    CHECK(**read_int(dir.file("negative", "-1")) == -1);
+    CHECK(**read_int(dir.write("timeout", "1200\n")) == 1200);
+    CHECK(**read_int(dir.write("spaces", "  1200 \r\n")) == 1200);
+    CHECK(**read_int(dir.write("second", "20\nnot looked at\n")) == 20);
+    CHECK(**read_int(dir.write("negative", "-1")) == -1);
 
-    auto missing = read_int(dir.path() + "/nonexistent");
+    auto missing = read_int(dir.file("nonexistent"));
     REQUIRE(missing.ok());
     CHECK_FALSE(missing->has_value());
 
-    auto empty = read_int(dir.file("empty", ""));
+    auto empty = read_int(dir.write("empty", ""));
     REQUIRE_FALSE(empty.ok());
     CHECK(error_text(empty.error()) == "not a number");
 
-    auto junk = read_int(dir.file("junk", "20 seconds\n"));
+    auto junk = read_int(dir.write("junk", "20 seconds\n"));
     REQUIRE_FALSE(junk.ok());
     CHECK(error_text(junk.error()) == "not a number");
 
-    auto overflow = read_int(dir.file("overflow", "123456789012345678901234567890\n"));
+    auto overflow = read_int(dir.write("overflow", "123456789012345678901234567890\n"));
     REQUIRE_FALSE(overflow.ok());
     CHECK(error_text(overflow.error()) == "number out of range");
 

@@ -20,7 +20,7 @@
 namespace mta {
 
 struct Error {
-    int errnum = 0;        // errno value, or 0 when the failure is not a system error
+    int errnum = 0; // errno value, or 0 when the failure is not a system error
     const char* what = ""; // static text naming what failed, e.g. "unable to open"
 
     // An Error from the current errno.
@@ -36,8 +36,7 @@ struct Error {
 // full disk, a timeout, a network failure), so the operation should be retried later.
 bool is_temporary(int errnum);
 
-template <class T>
-class [[nodiscard]] Result {
+template <class T> class [[nodiscard]] Result {
 public:
     Result(T value)
         : m_value(std::move(value))
@@ -65,8 +64,7 @@ private:
     std::variant<T, Error> m_value;
 };
 
-template <>
-class [[nodiscard]] Result<void> {
+template <> class [[nodiscard]] Result<void> {
 public:
     Result() = default;
     Result(Error error)

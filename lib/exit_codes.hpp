@@ -37,6 +37,9 @@ inline constexpr int kQueueBug = 81;
 inline constexpr int kQueueEnvelopeFormat = 91;
 
 // True for the queue's permanent exit codes (11..40).
-constexpr bool queue_exit_is_permanent(int code) { return code >= 11 && code <= 40; }
+constexpr bool queue_exit_is_permanent(int code)
+{
+    return code >= 11 && code <= 40;
+}
 
 } // namespace mta

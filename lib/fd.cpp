@@ -1,5 +1,7 @@
 #include "fd.hpp"
 
+#include <algorithm>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,8 +76,8 @@ Result<Fd> open_trunc(std::string const& path, mode_t mode)
 
 Result<Fd> open_append(std::string const& path, mode_t mode)
 {
-    return open_with(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, mode,
-        "unable to open for appending");
+    return open_with(
+        path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, mode, "unable to open for appending");
 }
 
 Result<Fd> open_directory(std::string const& path)
@@ -174,6 +176,26 @@ Result<std::string> read_file(std::string const& path, size_t max_bytes)
             return Error { EFBIG, "file too big" };
         out.append(buf, static_cast<size_t>(n));
     }
+}
+
+Result<std::vector<std::string>> list_directory(std::string const& dir)
+{
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return Error::from_errno("unable to open directory");
+    std::vector<std::string> names;
+    errno = 0;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name != "." && name != "..")
+            names.emplace_back(name);
+    }
+    int read_errno = errno;
+    ::closedir(d);
+    if (read_errno != 0)
+        return Error { read_errno, "unable to read directory" };
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 std::string dirname_of(std::string const& path)

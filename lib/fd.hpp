@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 namespace mta {
 
@@ -50,7 +51,7 @@ struct Pipe {
 };
 
 Result<Fd> open_read(std::string const& path);
-Result<Fd> open_write(std::string const& path);            // existing file, O_WRONLY
+Result<Fd> open_write(std::string const& path); // existing file, O_WRONLY
 Result<Fd> open_excl(std::string const& path, mode_t mode = 0644);
 Result<Fd> open_trunc(std::string const& path, mode_t mode = 0644);
 Result<Fd> open_append(std::string const& path, mode_t mode = 0600);
@@ -70,6 +71,9 @@ Status fd_move(int to, int from);
 Result<std::string> read_file(std::string const& path, size_t max_bytes);
 // Writes a file durably: PATH.tmp, write, fsync, close, rename, fsync the directory.
 Status write_file_atomic(std::string const& path, std::string_view data, mode_t mode);
+
+// The names in a directory, sorted, without "." and "..".
+Result<std::vector<std::string>> list_directory(std::string const& dir);
 
 // The directory part of a path ("." when there is none).
 std::string dirname_of(std::string const& path);

@@ -37,11 +37,23 @@ void write_line(std::string_view kind, std::string_view text, Error const* error
 
 } // namespace
 
-void set_program(const char* name) { g_program = name; }
-const char* program() { return g_program; }
+void set_program(const char* name)
+{
+    g_program = name;
+}
+const char* program()
+{
+    return g_program;
+}
 
-void warn(std::string_view text) { write_line("warning: ", text, nullptr); }
-void warn(std::string_view text, Error error) { write_line("warning: ", text, &error); }
+void warn(std::string_view text)
+{
+    write_line("warning: ", text, nullptr);
+}
+void warn(std::string_view text, Error error)
+{
+    write_line("warning: ", text, &error);
+}
 
 void fatal(int exit_code, std::string_view text)
 {

@@ -3,29 +3,20 @@
 #include "privs.hpp"
 #include "process.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
 #include <sys/wait.h>
 #include <unistd.h>
 
 using namespace mta;
+using mta::test::TempDir;
 
 namespace {
-
-struct ProcessTempDir {
-    std::string path;
-    ProcessTempDir()
-    {
-        char tmpl[] = "/tmp/mta-process-test.XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~ProcessTempDir() { std::filesystem::remove_all(path); }
-};
 
 // Everything until end of input.
 std::string read_all(int fd)
@@ -153,14 +144,14 @@ TEST_CASE("death by a signal is reported as signaled", "[lib][process]")
 
 TEST_CASE("the child runs in the given directory", "[lib][process]")
 {
-    ProcessTempDir dir;
+    TempDir dir;
     SpawnOptions options;
-    options.cwd = dir.path;
+    options.cwd = dir.path();
     auto [text, status] = run_capture({ "/bin/pwd" }, options);
     CHECK(status.exited_ok());
-    CHECK(text == dir.path + "\n");
+    CHECK(text == dir.path() + "\n");
 
-    options.cwd = dir.path + "/missing";
+    options.cwd = dir.file("missing");
     auto child = Child::spawn({ "/bin/pwd" }, options);
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().errnum == ENOENT);
@@ -217,7 +208,7 @@ TEST_CASE("the child can run under other credentials", "[lib][process][root]")
 {
     auto nobody = lookup_account("nobody");
     REQUIRE(nobody.ok());
-    ProcessTempDir dir;
+    TempDir dir;
     SpawnOptions options;
     options.credentials = Credentials { nobody->uid, nobody->gid };
     auto [text, status] = run_capture({ "/usr/bin/id", "-u" }, options);
@@ -225,7 +216,7 @@ TEST_CASE("the child can run under other credentials", "[lib][process][root]")
     CHECK(text == std::to_string(nobody->uid) + "\n");
 
     // The directory is entered as the new user: mode 0700 root keeps nobody out.
-    options.cwd = dir.path;
+    options.cwd = dir.path();
     auto child = Child::spawn({ "/bin/true" }, options);
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().errnum == EACCES);
