@@ -23,9 +23,10 @@ LDFLAGS += $(SANFLAGS)
 LIBS := -lcdb -lcrypt
 SSL_LIBS := -lssl -lcrypto
 
-# Folders that hold programs. A file DIR/NAME_main.cpp holds main() of program NAME;
-# the other non-test .cpp files of DIR are modules shared by the programs of DIR.
-PROGRAM_DIRS := control
+# Folders that hold programs: every folder with a DIR/NAME_main.cpp, which holds main()
+# of program NAME; the other non-test .cpp files of DIR are modules shared by the
+# programs of DIR.
+PROGRAM_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard */*_main.cpp))))
 # Programs built but not installed into ROOT/bin (build tools).
 NOINST := instdir
 # Programs that speak TLS or make keys.
@@ -98,9 +99,10 @@ deps:
 	@sh tools/deps.sh
 
 # make test: dependencies, build, every suite, one closing line "N passed, N failed".
+JOBS ?= $(shell nproc)
 test: deps
-	$(MAKE) all SAN=$(SAN)
-	$(if $(filter 1,$(SAN)),,$(MAKE) fuzz)
+	$(MAKE) -j$(JOBS) all SAN=$(SAN)
+	$(if $(filter 1,$(SAN)),,$(MAKE) -j$(JOBS) fuzz)
 	python3 tests/run.py --build $(BUILD) --san $(SAN)
 
 check: all
@@ -113,24 +115,36 @@ install: all
 	sh tools/install.sh '$(ROOT)' '$(BUILD)' '$(filter-out $(NOINST),$(PROGRAMS))'
 
 run: deps
+	$(MAKE) -j$(JOBS) all SAN=$(SAN)
 	$(MAKE) install SAN=$(SAN)
 	sh tools/run.sh '$(ROOT)'
 
-# libFuzzer targets, one per parser of untrusted input (clang only).
+# libFuzzer targets, one per parser of untrusted input (clang only). The library is
+# compiled once with coverage instrumentation into its own archive.
 FUZZ_BUILD := build-fuzz
 FUZZ_CXX := clang++
-FUZZ_FLAGS := -std=c++20 -g -O1 -Ilib -I$(FUZZ_BUILD)/gen -fsanitize=fuzzer,address,undefined
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -std=c++20 -g -O1 -MMD -MP -Ilib -I$(FUZZ_BUILD)/gen -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_SRCS := $(wildcard fuzz/*_fuzz.cpp)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.cpp=$(FUZZ_BUILD)/%)
-FUZZ_LIB_SRCS := $(LIB_SRCS)
+FUZZ_LIB := $(FUZZ_BUILD)/libmta.a
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.cpp=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/auto_conf.o
+.SECONDARY: $(FUZZ_SRCS:fuzz/%.cpp=$(FUZZ_BUILD)/fuzz/%.o)
 fuzz: $(FUZZ_BINS)
 	@true
 $(FUZZ_BUILD)/gen/auto_conf.cpp: $(BUILD)/gen/auto_conf.cpp
 	@mkdir -p $(dir $@)
 	cp $< $@
-$(FUZZ_BUILD)/%: fuzz/%.cpp $(FUZZ_LIB_SRCS) $(FUZZ_BUILD)/gen/auto_conf.cpp
+$(FUZZ_BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(FUZZ_BUILD)/gen/auto_conf.cpp $(LIBS)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -c -o $@ $<
+$(FUZZ_BUILD)/gen/auto_conf.o: $(FUZZ_BUILD)/gen/auto_conf.cpp
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/fuzz/%_fuzz.o $(FUZZ_LIB)
+	$(FUZZ_CXX) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS)
 
 fmt:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -31,7 +31,12 @@ def run_unit(build):
             print(f"unit: {binary} wrote no report (exit {proc.returncode})")
             return 0, 1
         passed = failed = 0
-        for case in ET.parse(report).getroot().iter("testcase"):
+        try:
+            cases = list(ET.parse(report).getroot().iter("testcase"))
+        except ET.ParseError as e:
+            print(f"unit: unreadable report {report}: {e} (exit {proc.returncode})")
+            return 0, 1
+        for case in cases:
             if case.find("failure") is not None or case.find("error") is not None:
                 failed += 1
                 print(f"unit: FAILED {case.get('classname')} {case.get('name')}")
