@@ -6,6 +6,7 @@
 #include "layout.hpp"
 #include "privs.hpp"
 #include "tls_keys.hpp"
+#include "users_check.hpp"
 
 #include "fd.hpp"
 #include <algorithm>
@@ -121,6 +122,8 @@ int run_check(std::string const& root, Args const& args)
         problems.push_back(std::move(p));
     check_aliases(root, check_owners, problems);
     check_tls(root, check_owners, problems);
+    for (auto& p : check_users(root, check_owners))
+        problems.push_back(std::move(p));
     for (auto const& p : problems)
         std::printf("%s\n", p.c_str());
     if (problems.empty()) {

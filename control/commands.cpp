@@ -34,6 +34,31 @@ constexpr Command kCommands[] = {
         "certificate is valid and matches its key. Prints one line per problem.\n"
         "Exit codes: 0 no problem, 100 problems found, 111 the check could not run.\n",
         run_check },
+    { "queue", "list the queued messages, or count them (--stats)",
+        "usage: mailctl queue [--stats]\n"
+        "\n"
+        "Lists the messages in the queue, oldest first, like qmail-qread: one line per\n"
+        "message, then one line per recipient, indented by two spaces:\n"
+        "\n"
+        "  msg ID arrived YYYY-MM-DDTHH:MM:SSZ age SECONDS size BYTES from <SENDER>[ FLAGS]\n"
+        "    local pending <ADDRESS>      (also: local done, remote pending, remote done)\n"
+        "    pending <ADDRESS>            (a message not yet preprocessed)\n"
+        "\n"
+        "ID is the message number (queue/mess/ID%SPLIT/ID); arrived and age come from\n"
+        "queue/info/ID, or from queue/mess/ID before preprocessing; size is the message's\n"
+        "size in the queue. FLAGS are `bouncing' (a bounce is being collected) and `not yet\n"
+        "preprocessed' (queue/todo/ID is there: its recipients are not yet sorted into\n"
+        "local and remote). In addresses, bytes outside printable ASCII, spaces and\n"
+        "backslashes are written \\xHH, so every address is one word, the last of its line.\n"
+        "\n"
+        "--stats prints counts instead, like qmail-qstat, one `name: number' per line:\n"
+        "messages in queue, messages not yet preprocessed, local recipients pending,\n"
+        "remote recipients pending, recipients not yet preprocessed.\n"
+        "\n"
+        "The queue is readable by root only. Exit codes: 0 done, 100 usage error, 111 the\n"
+        "queue could not be read (not root; or a message could not be read: a warning\n"
+        "names it and the others are still listed).\n",
+        run_queue },
 };
 
 } // namespace

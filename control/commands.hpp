@@ -30,5 +30,6 @@ bool wants_help(Args const& args);
 
 int run_init(std::string const& root, Args const& args);
 int run_check(std::string const& root, Args const& args);
+int run_queue(std::string const& root, Args const& args);
 
 } // namespace admin

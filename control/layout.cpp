@@ -70,14 +70,35 @@ std::vector<Entry> tree_layout()
     return out;
 }
 
+namespace {
+
+// Other names of sendmail, as sendmail installations have them.
+constexpr const char* kSendmailLinks[] = { "mailq", "newaliases" };
+
+bool is_sendmail_link(std::string const& name)
+{
+    for (const char* link : kSendmailLinks)
+        if (name == link)
+            return true;
+    return false;
+}
+
+} // namespace
+
 std::vector<Entry> program_layout(std::vector<std::string> const& programs)
 {
     std::vector<Entry> out;
     for (auto const& name : programs) {
+        if (is_sendmail_link(name))
+            continue;
         Entry entry { Kind::Program, "bin/" + name, "root", "root", 0755 };
         if (name == "queue")
             entry = Entry { Kind::Program, "bin/queue", conf::kUserQueue, conf::kGroupMail, 04711 };
         out.push_back(entry);
+        if (name == "sendmail")
+            for (const char* link : kSendmailLinks)
+                out.push_back(Entry {
+                    Kind::Link, std::string("bin/") + link, "root", "root", 0777, 0, name });
     }
     return out;
 }
@@ -145,6 +166,29 @@ mta::Status copy_program(std::string const& from, std::string const& to)
     return {};
 }
 
+std::optional<std::string> link_target(std::string const& path)
+{
+    char buf[4096];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+    if (n < 0 || size_t(n) >= sizeof buf)
+        return std::nullopt;
+    return std::string(buf, size_t(n));
+}
+
+// Makes path a symbolic link to target, replacing whatever is there in one rename.
+mta::Status place_link(std::string const& path, std::string const& target)
+{
+    if (link_target(path) == target)
+        return {};
+    std::string tmp = path + ".new";
+    ::unlink(tmp.c_str());
+    if (::symlink(target.c_str(), tmp.c_str()) == -1)
+        return mta::Error::from_errno("unable to create symbolic link");
+    if (::rename(tmp.c_str(), path.c_str()) == -1)
+        return mta::Error::from_errno("unable to rename symbolic link into place");
+    return {};
+}
+
 mta::Status create_missing(
     std::string const& path, Entry const& entry, std::string const& source_dir)
 {
@@ -163,6 +207,8 @@ mta::Status create_missing(
         return {};
     case Kind::Program:
         return copy_program(source_dir + "/" + path.substr(path.rfind('/') + 1), path);
+    case Kind::Link:
+        return place_link(path, entry.target);
     }
     return {};
 }
@@ -185,8 +231,8 @@ mta::Status apply_entry(
         if (::lchown(path.c_str(), *uid, *gid) == -1)
             return mta::Error::from_errno("unable to change owner");
     }
-    // chmod after chown: chown clears the setuid bit.
-    if (::chmod(path.c_str(), entry.mode) == -1)
+    // chmod after chown: chown clears the setuid bit. chmod would follow a link.
+    if (entry.kind != Kind::Link && ::chmod(path.c_str(), entry.mode) == -1)
         return mta::Error::from_errno("unable to change mode");
     return {};
 }
@@ -203,6 +249,8 @@ bool kind_matches(Kind kind, mode_t mode)
     case Kind::File:
     case Kind::Program:
         return S_ISREG(mode);
+    case Kind::Link:
+        return S_ISLNK(mode);
     }
     return false;
 }
@@ -217,6 +265,8 @@ const char* kind_name(Kind kind)
     case Kind::File:
     case Kind::Program:
         return "a regular file";
+    case Kind::Link:
+        return "a symbolic link";
     }
     return "?";
 }
@@ -249,9 +299,15 @@ std::vector<std::string> check_entry(
     if (!kind_matches(entry.kind, st.st_mode))
         return { name + ": not " + kind_name(entry.kind) };
     std::vector<std::string> problems;
+    if (entry.kind == Kind::Link) {
+        auto target = link_target(path);
+        if (target != entry.target)
+            problems.push_back(
+                name + ": points to " + target.value_or("?") + ", want " + entry.target);
+    }
     if (auto p = check_owners ? owner_problem(entry, st, ids) : ""; !p.empty())
         problems.push_back(name + ": " + p);
-    if ((st.st_mode & 07777) != entry.mode)
+    if (entry.kind != Kind::Link && (st.st_mode & 07777) != entry.mode)
         problems.push_back(
             name + ": mode " + mode_text(st.st_mode) + ", want " + mode_text(entry.mode));
     return problems;

@@ -9,6 +9,10 @@
 //
 // apply_entry() returns a Status naming the failed step; check_entry() returns one
 // human-readable line per difference ("queue/mess: owner root, want msq").
+//
+// A Link entry is a symbolic link (bin/mailq -> sendmail): its target is compared, its
+// mode is not (a link has none of its own), and applying it never changes the mode of
+// the file it points to.
 #pragma once
 
 #include "error.hpp"
@@ -21,7 +25,7 @@
 
 namespace admin {
 
-enum class Kind { Directory, File, Fifo, Program };
+enum class Kind { Directory, File, Fifo, Program, Link };
 
 struct Entry {
     Kind kind;
@@ -30,11 +34,14 @@ struct Entry {
     std::string group;
     mode_t mode;
     size_t zero_bytes = 0; // File: created holding this many NUL bytes
+    std::string target = {}; // Link: what the symbolic link points to ("sendmail")
 };
 
 // Directories, files and fifos of an install (programs excluded).
 std::vector<Entry> tree_layout();
-// bin/NAME for each program, with the special owners and modes (setuid queue).
+// bin/NAME for each program, with the special owners and modes (setuid queue), and
+// the links bin/mailq and bin/newaliases -> sendmail when sendmail is among them. Those
+// link names in `programs` (a listing of bin/) are not programs and are skipped.
 std::vector<Entry> program_layout(std::vector<std::string> const& programs);
 
 // Account and group names resolved to ids, looked up once each.

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <sys/stat.h>
+#include <unistd.h>
 
 TEST_CASE("the layout holds every queue folder with its split", "[control][layout]")
 {
@@ -63,4 +64,73 @@ TEST_CASE("apply then check a private tree", "[control][layout]")
     admin::Entry wrong_kind { admin::Kind::Fifo, "queue/tcpto", "root", "root", 0644 };
     CHECK(admin::check_entry(root, wrong_kind, ids, false)
         == std::vector<std::string> { "queue/tcpto: not a fifo" });
+}
+
+TEST_CASE("sendmail brings the links mailq and newaliases", "[control][layout]")
+{
+    CHECK(admin::program_layout({ "mailctl", "queue" }).size() == 2);
+    auto programs = admin::program_layout({ "mailctl", "sendmail" });
+    REQUIRE(programs.size() == 4);
+    CHECK(programs[1].path == "bin/sendmail");
+    CHECK(programs[1].kind == admin::Kind::Program);
+    for (size_t i : { 2, 3 }) {
+        CHECK(programs[i].kind == admin::Kind::Link);
+        CHECK(programs[i].target == "sendmail");
+        CHECK(programs[i].owner == "root");
+    }
+    CHECK(programs[2].path == "bin/mailq");
+    CHECK(programs[3].path == "bin/newaliases");
+    // A listing of bin/ holds the links too: they are not programs of their own.
+    auto listed = admin::program_layout({ "mailq", "mailctl", "newaliases", "sendmail" });
+    CHECK(listed.size() == 4);
+    for (auto const& e : listed)
+        CHECK(
+            (e.kind == admin::Kind::Link) == (e.path == "bin/mailq" || e.path == "bin/newaliases"));
+}
+
+TEST_CASE("apply then check a link entry", "[control][layout]")
+{
+    mta::test::TempDir tmp;
+    std::string const& root = tmp.path();
+    admin::Ids ids;
+    REQUIRE(::mkdir((root + "/bin").c_str(), 0755) == 0);
+    tmp.write("bin/sendmail", "program", 0755);
+    auto entries = admin::program_layout({ "sendmail" });
+    REQUIRE(entries.size() == 3);
+    admin::Entry const& mailq = entries[1];
+    REQUIRE(admin::apply_entry(root, mailq, ids, "").ok());
+    CHECK(admin::check_entry(root, mailq, ids, false).empty());
+    char buf[64] = {};
+    REQUIRE(::readlink((root + "/bin/mailq").c_str(), buf, sizeof buf - 1) == 8);
+    CHECK(std::string(buf) == "sendmail");
+    // Applying a link never changes the mode of the program it points to.
+    struct stat st;
+    REQUIRE(::stat((root + "/bin/sendmail").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0755);
+    // Applying again is a no-op.
+    REQUIRE(admin::apply_entry(root, mailq, ids, "").ok());
+    CHECK(admin::check_entry(root, mailq, ids, false).empty());
+
+    // A link to the wrong place is reported and repaired.
+    REQUIRE(::unlink((root + "/bin/mailq").c_str()) == 0);
+    REQUIRE(::symlink("/bin/true", (root + "/bin/mailq").c_str()) == 0);
+    CHECK(admin::check_entry(root, mailq, ids, false)
+        == std::vector<std::string> { "bin/mailq: points to /bin/true, want sendmail" });
+    REQUIRE(admin::apply_entry(root, mailq, ids, "").ok());
+    CHECK(admin::check_entry(root, mailq, ids, false).empty());
+
+    // A regular file in the link's place is reported and replaced.
+    REQUIRE(::unlink((root + "/bin/mailq").c_str()) == 0);
+    tmp.write("bin/mailq", "old copy", 0755);
+    CHECK(admin::check_entry(root, mailq, ids, false)
+        == std::vector<std::string> { "bin/mailq: not a symbolic link" });
+    REQUIRE(admin::apply_entry(root, mailq, ids, "").ok());
+    CHECK(admin::check_entry(root, mailq, ids, false).empty());
+    CHECK(::access((root + "/bin/mailq.new").c_str(), F_OK) == -1);
+
+    // A missing link is reported.
+    REQUIRE(::unlink((root + "/bin/mailq").c_str()) == 0);
+    auto missing = admin::check_entry(root, mailq, ids, false);
+    REQUIRE(missing.size() == 1);
+    CHECK(missing[0].find("bin/mailq: missing") == 0);
 }

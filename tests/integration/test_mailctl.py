@@ -276,6 +276,30 @@ class MailctlTest(unittest.TestCase):
         self.write(root, "control/smtpgreeting", "x" * 100000 + "\n")
         self.assert_check_finds(root, "control/smtpgreeting: line too long")
 
+    def test_check_accepts_a_compiled_users_assign(self):
+        root = self.fresh()
+        self.write(root, "users/assign", "=joe:nobody:65534:65534:/nonexistent:::\n.\n")
+        self.assertEqual(run(root, "newu").returncode, 0)
+        proc = run(root, "mailctl", "check")
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+
+    def test_check_finds_a_malformed_users_assign(self):
+        root = self.fresh()
+        self.write(root, "users/assign", "=joe:nobody:x:65534:/nonexistent:::\n.\n")
+        self.assert_check_finds(root, "users/assign line 1: ")
+
+    def test_check_finds_a_stale_users_cdb(self):
+        root = self.fresh()
+        self.write(root, "users/assign", "=joe:nobody:65534:65534:/nonexistent:::\n.\n")
+        self.assertEqual(run(root, "newu").returncode, 0)
+        self.write(root, "users/assign", "=ann:nobody:65534:65534:/nonexistent:::\n.\n")
+        self.assert_check_finds(root, "users/cdb: out of date with users/assign (run newu)")
+
+    def test_check_finds_a_missing_users_cdb(self):
+        root = self.fresh()
+        self.write(root, "users/assign", "=joe:nobody:65534:65534:/nonexistent:::\n.\n")
+        self.assert_check_finds(root, "users/cdb: ")
+
     def test_check_reports_every_problem_at_once(self):
         root = self.fresh()
         self.write(root, "control/databytes", "-5\n")
