@@ -129,6 +129,9 @@ FUZZ_SRCS := $(wildcard fuzz/*_fuzz.cpp)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.cpp=$(FUZZ_BUILD)/%)
 FUZZ_LIB := $(FUZZ_BUILD)/libmta.a
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.cpp=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/auto_conf.o
+# Program modules (parsers of .qmail lines, headers...) for the targets that need them.
+FUZZ_MODULES := $(FUZZ_BUILD)/libmodules.a
+FUZZ_MODULE_OBJS := $(foreach d,$(PROGRAM_DIRS),$(patsubst %.cpp,$(FUZZ_BUILD)/%.o,$(call MODULE_SRCS,$(d))))
 .SECONDARY: $(FUZZ_SRCS:fuzz/%.cpp=$(FUZZ_BUILD)/fuzz/%.o)
 fuzz: $(FUZZ_BINS)
 	@true
@@ -143,8 +146,11 @@ $(FUZZ_BUILD)/gen/auto_conf.o: $(FUZZ_BUILD)/gen/auto_conf.cpp
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
-$(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/fuzz/%_fuzz.o $(FUZZ_LIB)
-	$(FUZZ_CXX) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS)
+$(FUZZ_MODULES): $(FUZZ_MODULE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/fuzz/%_fuzz.o $(FUZZ_MODULES) $(FUZZ_LIB)
+	$(FUZZ_CXX) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS) $(SSL_LIBS)
 
 fmt:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
