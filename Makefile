@@ -91,6 +91,13 @@ $(BUILD)/bin/$(1): $(BUILD)/$(2)/$(1)_main.o $(BUILD)/$(2)/lib$(2).a $(LIBMTA)
 endef
 $(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(patsubst %_main,%,$(basename $(notdir $(m)))),$(patsubst %/,%,$(dir $(m))))))
 
+# Programs started once per message or connection start faster with libstdc++ linked in
+# (measured for queue: 1.36x the injection rate, 1 MiB less memory; bench/RESULTS.md).
+FAST_START_PROGRAMS := queue inject local
+ifneq ($(SAN),1)
+$(FAST_START_PROGRAMS:%=$(BUILD)/bin/%): LDFLAGS += -static-libstdc++ -static-libgcc
+endif
+
 $(UNIT): $(TEST_OBJS) $(ALL_MODULE_OBJS) $(LIBMTA)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS) $(SSL_LIBS)

@@ -14,6 +14,13 @@
 // byte of text is 'D' (permanent) or 'Z' (temporary); for exit 82 the text is what the
 // queue program wrote on fd 6. On success text is empty and queue_id holds nothing
 // (the queue's pid is in the Received line; callers that need it read `pid()`).
+//
+// Writes never raise SIGPIPE in the caller (it is blocked around each write), so a queue
+// program that dies early shows up as its exit code from close(). A client destroyed
+// without close() ends both streams; the queue program then removes what it wrote and
+// exits, and the destructor waits for it. The message must be complete before from():
+// like qmail_from, from() ends the message stream. A moved-from client may only be
+// destroyed or assigned to.
 #pragma once
 
 #include "buffer.hpp"
@@ -29,8 +36,10 @@
 namespace mta {
 
 struct QueueResult {
-    int exit_code = 0;  // the queue program's exit code (120: could not be run)
-    std::string text;   // "" on success, else 'D' or 'Z' followed by a reply text
+    // The queue program's exit code (120: could not be run); 128 + N when signal N killed
+    // it, -1 when it could not be waited for.
+    int exit_code = 0;
+    std::string text; // "" on success, else 'D' or 'Z' followed by a reply text
     bool ok() const { return exit_code == 0 && text.empty(); }
     bool permanent() const { return !text.empty() && text[0] == 'D'; }
 };
@@ -43,8 +52,8 @@ public:
     // Starts the queue program: $QMAILQUEUE when set, else ROOT/bin/queue.
     static Result<QueueClient> open(std::string const& root);
 
-    QueueClient(QueueClient&&) noexcept = default;
-    QueueClient& operator=(QueueClient&&) noexcept = default;
+    QueueClient(QueueClient&&) noexcept; // defined where State is complete
+    QueueClient& operator=(QueueClient&&) noexcept;
     ~QueueClient();
 
     void put(std::string_view data);
@@ -55,8 +64,11 @@ public:
 
 private:
     QueueClient() = default;
-    // Implementation-defined members (pipes for fd 0, 1 and 6, the child, writers, the
-    // first error seen); chosen by the implementation.
+    void abandon();
+    void start_envelope();
+    void put_record(char type, std::string_view address);
+
+    // The pipes for fd 0, 1 and 6, the child, the writer, the first error seen.
     struct State;
     std::unique_ptr<State> m_state;
 };
