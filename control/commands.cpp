@@ -46,10 +46,13 @@ constexpr Command kCommands[] = {
         "\n"
         "ID is the message number (queue/mess/ID%SPLIT/ID); arrived and age come from\n"
         "queue/info/ID, or from queue/mess/ID before preprocessing; size is the message's\n"
-        "size in the queue. FLAGS are `bouncing' (a bounce is being collected) and `not yet\n"
-        "preprocessed' (queue/todo/ID is there: its recipients are not yet sorted into\n"
-        "local and remote). In addresses, bytes outside printable ASCII, spaces and\n"
-        "backslashes are written \\xHH, so every address is one word, the last of its line.\n"
+        "size in the queue. FLAGS are `next local TIME' and `next remote TIME' (when send\n"
+        "next tries the pending recipients of that channel: the time send saved when it\n"
+        "stopped, else an estimate from its retry schedule; `mailctl flush' makes it now),\n"
+        "`bouncing' (a bounce is being collected) and `not yet preprocessed' (queue/todo/ID\n"
+        "is there: its recipients are not yet sorted into local and remote). In addresses,\n"
+        "bytes outside printable ASCII, spaces and backslashes are written \\xHH, so every\n"
+        "address is one word, the last of its line.\n"
         "\n"
         "--stats prints counts instead, like qmail-qstat, one `name: number' per line:\n"
         "messages in queue, messages not yet preprocessed, local recipients pending,\n"
@@ -59,6 +62,16 @@ constexpr Command kCommands[] = {
         "queue could not be read (not root; or a message could not be read: a warning\n"
         "names it and the others are still listed).\n",
         run_queue },
+    { "flush", "ask send to try every queued message now",
+        "usage: mailctl flush\n"
+        "\n"
+        "Sends SIGALRM to the running send (the scheduler), which then tries every queued\n"
+        "message at once instead of waiting for its next retry time. send is found through\n"
+        "queue/lock/sendmutex: it holds a lock on that file while it runs and keeps its pid\n"
+        "in it. Needs root.\n"
+        "Exit codes: 0 send was asked, 100 usage error, 111 send is not running or could\n"
+        "not be signalled.\n",
+        run_flush },
 };
 
 } // namespace

@@ -31,5 +31,6 @@ bool wants_help(Args const& args);
 int run_init(std::string const& root, Args const& args);
 int run_check(std::string const& root, Args const& args);
 int run_queue(std::string const& root, Args const& args);
+int run_flush(std::string const& root, Args const& args);
 
 } // namespace admin

@@ -1,5 +1,7 @@
 #include "queue_list.hpp"
 
+#include "retry.hpp"
+
 #include "auto_conf.hpp"
 #include "buffer.hpp"
 #include "commands.hpp"
@@ -9,11 +11,13 @@
 #include "queue_paths.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fcntl.h>
 #include <functional>
 #include <set>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace admin {
@@ -81,6 +85,9 @@ mta::Result<bool> read_todo(std::string const& queue, QueuedMessage& m)
 mta::Result<bool> read_channel(
     std::string const& queue, FileKind const& kind, Channel channel, QueuedMessage& m)
 {
+    struct stat st;
+    if (::stat(path_of(queue, kind.dir, m.id).c_str(), &st) == 0)
+        m.channel_mtime[channel == Channel::local ? 0 : 1] = st.st_mtime;
     return for_each_record(queue, kind, m.id, [&](std::string_view r) {
         if (r.starts_with('T') || r.starts_with('D'))
             m.recipients.push_back({ channel, r[0] == 'D', std::string(r.substr(1)) });
@@ -233,11 +240,28 @@ std::string utc_time(time_t when)
     return buf;
 }
 
+time_t next_attempt(time_t birth, time_t channel_mtime, time_t now, time_t skip)
+{
+    if (channel_mtime > now)
+        return channel_mtime;
+    return mta::next_on_schedule(birth, now, skip);
+}
+
 std::string format_message(QueuedMessage const& m, time_t now)
 {
     std::string out = "msg " + std::to_string(m.id) + " arrived " + utc_time(m.arrived) + " age "
         + std::to_string(now > m.arrived ? now - m.arrived : 0) + " size " + std::to_string(m.size)
         + " from " + quote_address(m.sender);
+    for (auto [channel, name, skip] : { std::tuple { Channel::local, "local", 10 },
+             std::tuple { Channel::remote, "remote", 20 } }) {
+        bool pending = false;
+        for (auto const& r : m.recipients)
+            pending = pending || (r.channel == channel && !r.done);
+        if (pending && m.preprocessed)
+            out += std::string(" next ") + name + " "
+                + utc_time(next_attempt(
+                    m.arrived, m.channel_mtime[channel == Channel::local ? 0 : 1], now, skip));
+    }
     if (m.bouncing)
         out += " bouncing";
     if (!m.preprocessed)

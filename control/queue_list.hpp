@@ -20,10 +20,11 @@
 //     msg 123999 arrived 2024-03-07T10:00:00Z age 12 size 300 from <> not yet preprocessed
 //       pending <z@there.example>
 //
-// The first ten words of a message line are fixed; words after the sender are flags:
-// `bouncing` (bounce/N exists) and `not yet preprocessed`. Addresses are written between
-// < and > with every byte outside printable ASCII, space and backslash as \xHH, so an
-// address is one word and the last word of its line.
+// The first ten words of a message line are fixed; words after the sender are, in this
+// order: `next local TIME` and `next remote TIME` for a channel with pending recipients
+// (next_attempt()), `bouncing` (bounce/N exists) and `not yet preprocessed`. Addresses are
+// written between < and > with every byte outside printable ASCII, space and backslash as
+// \xHH, so an address is one word and the last word of its line.
 #pragma once
 
 #include "error.hpp"
@@ -53,6 +54,7 @@ struct QueuedMessage {
     bool preprocessed = true; // false: todo/N
     bool bouncing = false; // bounce/N exists
     std::vector<QueuedRecipient> recipients; // local ones first, then remote
+    time_t channel_mtime[2] = { 0, 0 }; // local/N, remote/N (0: no such file)
 };
 
 struct QueueStats {
@@ -74,6 +76,12 @@ std::optional<time_t> arrival_time(std::string const& queue, unsigned long id);
 
 // One message; nullopt when it left the queue while being read.
 mta::Result<std::optional<QueuedMessage>> read_queued(std::string const& queue, unsigned long id);
+
+// When send next tries a channel of a message born at birth (send/schedule.hpp): the
+// channel file's mtime when it lies ahead (send writes the next attempt there when it
+// stops), else the next point after now of send's schedule, birth + (k * skip)^2 with
+// skip 10 (local) or 20 (remote). An estimate: `mailctl flush` moves every attempt to now.
+time_t next_attempt(time_t birth, time_t channel_mtime, time_t now, time_t skip);
 
 // The message line and its recipient lines, each ending in '\n'.
 std::string format_message(QueuedMessage const& message, time_t now);

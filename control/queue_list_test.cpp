@@ -51,8 +51,8 @@ TEST_CASE(
     FakeQueue q;
     q.put("mess", 1234, std::string(4096, 'x'), 1000);
     q.put("info", 1234, "Fa@example.org\0"s, 1700000000);
-    q.put("local", 1234, "Tx@here.example\0Dy@here.example\0"s);
-    q.put("remote", 1234, "Dz@there.example\0Tw@there.example\0"s);
+    q.put("local", 1234, "Tx@here.example\0Dy@here.example\0"s, 1700000000);
+    q.put("remote", 1234, "Dz@there.example\0Tw@there.example\0"s, 1700000000);
     auto ids = admin::queued_ids(q.path());
     REQUIRE(ids.ok());
     CHECK(*ids == std::vector<unsigned long> { 1234 });
@@ -61,7 +61,8 @@ TEST_CASE(
     REQUIRE(m->has_value());
     CHECK((*m)->arrived == 1700000000);
     CHECK(admin::format_message(**m, 1700003600)
-        == "msg 1234 arrived 2023-11-14T22:13:20Z age 3600 size 4096 from <a@example.org>\n"
+        == "msg 1234 arrived 2023-11-14T22:13:20Z age 3600 size 4096 from <a@example.org> next "
+           "local 2023-11-14T23:35:00Z next remote 2023-11-15T00:00:00Z\n"
            "  local pending <x@here.example>\n"
            "  local done <y@here.example>\n"
            "  remote done <z@there.example>\n"
@@ -76,12 +77,37 @@ TEST_CASE(
            "recipients not yet preprocessed: 0\n");
     CHECK(admin::arrival_time(q.path(), 1234) == 1700000000);
 
-    // A bounce being collected is a flag; a message in the future has age 0.
+    // A bounce being collected is a flag; a message in the future has age 0, and a channel
+    // file's mtime ahead of now is the next attempt send saved.
     q.put_flat("bounce", 1234, "x@here.example:\nfailed\n\n");
     m = admin::read_queued(q.path(), 1234);
     REQUIRE(m.ok());
     CHECK(admin::format_message(**m, 1).starts_with(
-        "msg 1234 arrived 2023-11-14T22:13:20Z age 0 size 4096 from <a@example.org> bouncing\n"));
+        "msg 1234 arrived 2023-11-14T22:13:20Z age 0 size 4096 from <a@example.org> next local "
+        "2023-11-14T22:13:20Z next remote 2023-11-14T22:13:20Z bouncing\n"));
+}
+
+TEST_CASE("queue listing: next attempts follow send's schedule", "[control][queue]")
+{
+    time_t const birth = 1000000;
+    struct Case {
+        time_t age;
+        time_t mtime;
+        time_t skip;
+        time_t want;
+    };
+    Case const cases[] = {
+        { 0, birth, 10, birth + 100 }, // attempted at once; then (10)^2
+        { 50, birth, 10, birth + 100 }, { 100, birth, 10, birth + 400 }, // (20)^2
+        { 3000, birth, 10, birth + 3600 }, // sqrt 54 -> (60)^2
+        { 0, birth, 20, birth + 400 }, { 1600, birth, 20, birth + 3600 },
+        { 5, birth + 900, 10, birth + 900 }, // saved by send at exit
+        { 1000, birth + 900, 10, birth + 1600 }, // in the past: the schedule again
+    };
+    for (auto const& c : cases) {
+        INFO("age " << c.age << " skip " << c.skip);
+        CHECK(admin::next_attempt(birth, c.mtime, birth + c.age, c.skip) == c.want);
+    }
 }
 
 TEST_CASE("queue listing: a message not yet preprocessed", "[control][queue]")

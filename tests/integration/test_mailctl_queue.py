@@ -29,6 +29,10 @@ def parse_listing(text):
     return messages
 
 
+def utc(when):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
 def parse_stats(text):
     return {k: int(v) for k, v in (line.rsplit(": ", 1) for line in text.splitlines())}
 
@@ -130,7 +134,10 @@ class MailctlQueueTest(unittest.TestCase):
         first, second, third = got
         self.assertEqual(first[1], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 7200)))
         self.assertAlmostEqual(first[2], 7200, delta=30)
-        self.assertEqual((first[3], first[4], first[5]), (4096, "<alice@example.org>", ""))
+        self.assertEqual((first[3], first[4]), (4096, "<alice@example.org>"))
+        # send's schedule from the arrival, 7200 s ago: local (90 s)^2, remote (100 s)^2 later.
+        self.assertEqual(first[5], f"next local {utc(now - 7200 + 8100)} "
+                                   f"next remote {utc(now - 7200 + 10000)}")
         self.assertEqual(first[6], [("local pending", "<bob@test.example>"),
                                     ("local done", "<carol@test.example>"),
                                     ("remote done", "<dave@example.net>"),
@@ -139,7 +146,8 @@ class MailctlQueueTest(unittest.TestCase):
         self.assertEqual((second[3], second[4], second[5]), (18, "<>", "not yet preprocessed"))
         self.assertEqual(second[6], [("pending", "<frank@example.com>"),
                                      ("pending", "<grace@test.example>")])
-        self.assertEqual((third[4], third[5]), ('<"a\\x20b"@x.example\\x1b>', "bouncing"))
+        self.assertEqual((third[4], third[5]), ('<"a\\x20b"@x.example\\x1b>',
+                                                f"next remote {utc(now - 30 + 400)} bouncing"))
         self.assertEqual(third[6], [("remote pending", "<h@example.net>")])
         self.assertIn(f"msg 100 arrived {first[1]} age ", proc.stdout)
 

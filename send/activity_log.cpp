@@ -1,0 +1,43 @@
+#include "activity_log.hpp"
+
+#include "fd.hpp"
+
+namespace send {
+
+namespace {
+
+// Pending text beyond this is written at once: memory stays bounded in a long turn.
+constexpr size_t kFlushAt = 64 * 1024;
+
+} // namespace
+
+std::string log_safe(std::string_view text)
+{
+    std::string out(text);
+    for (char& ch : out) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == '\n')
+            ch = '/';
+        else if (c == '%' || c < 33 || c > 126)
+            ch = '_';
+    }
+    return out;
+}
+
+void ActivityLog::line(std::string_view text)
+{
+    m_pending += text;
+    m_pending += '\n';
+    if (m_pending.size() >= kFlushAt)
+        flush();
+}
+
+void ActivityLog::flush()
+{
+    if (m_pending.empty())
+        return;
+    (void)mta::write_all(m_fd, m_pending);
+    m_pending.clear();
+}
+
+} // namespace send

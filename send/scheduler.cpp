@@ -1,0 +1,375 @@
+#include "scheduler.hpp"
+
+#include "auto_conf.hpp"
+#include "bounce.hpp"
+#include "queue_paths.hpp"
+
+#include <algorithm>
+#include <fcntl.h>
+#include <poll.h>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace send {
+
+namespace {
+
+constexpr time_t kTodoInterval = 1500; // scan todo/ at least this often
+constexpr time_t kSleepForever = 86400; // longest wait in ppoll()
+constexpr time_t kSleepSysfail = 123; // after a failing system call
+constexpr size_t kTodoBatch = 100; // messages preprocessed (and fsynced) together
+constexpr size_t kFinishBatch = 200; // finished messages per turn
+
+volatile sig_atomic_t g_term = 0;
+volatile sig_atomic_t g_alarm = 0;
+volatile sig_atomic_t g_hup = 0;
+
+extern "C" void on_signal(int sig)
+{
+    if (sig == SIGTERM)
+        g_term = 1;
+    else if (sig == SIGALRM)
+        g_alarm = 1;
+    else if (sig == SIGHUP)
+        g_hup = 1;
+}
+
+// Handlers that only set flags, and the signals blocked outside ppoll().
+sigset_t catch_signals()
+{
+    sigset_t caught, old;
+    sigemptyset(&caught);
+    for (int sig : { SIGTERM, SIGALRM, SIGHUP }) {
+        sigaddset(&caught, sig);
+        struct sigaction action { };
+        action.sa_handler = on_signal;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(sig, &action, nullptr);
+    }
+    ::sigprocmask(SIG_BLOCK, &caught, &old);
+    for (int sig : { SIGTERM, SIGALRM, SIGHUP })
+        sigdelset(&old, sig);
+    return old;
+}
+
+bool exists(std::string const& path, bool& trouble)
+{
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0)
+        return true;
+    if (errno != ENOENT)
+        trouble = true;
+    return false;
+}
+
+} // namespace
+
+Scheduler::Scheduler(
+    std::string root, Config config, ActivityLog& log, int clean_request_fd, int clean_reply_fd)
+    : m_root(std::move(root))
+    , m_config(std::move(config))
+    , m_log(log)
+    , m_deliveries(m_config, log)
+    , m_clean_out(clean_request_fd)
+    , m_clean_in(clean_reply_fd)
+    , m_wait_mask(catch_signals())
+{
+}
+
+void Scheduler::connect(Channel c, int command_fd, int result_fd, unsigned concurrency)
+{
+    m_deliveries.open(c, command_fd, result_fd, concurrency);
+}
+
+void Scheduler::recover(time_t now)
+{
+    for (int k = 0; k < mta::conf::kSplit; ++k) {
+        std::string const dir = mta::hashed_dir(mta::kInfoDir, static_cast<unsigned long>(k));
+        auto names = mta::list_directory(dir);
+        while (!names) {
+            m_log.line("alert: unable to opendir " + dir + ", sleeping...");
+            m_log.flush();
+            ::sleep(10);
+            names = mta::list_directory(dir);
+        }
+        for (auto const& name : *names)
+            if (auto id = mta::parse_message_number(name))
+                readd(*id, now);
+    }
+}
+
+// qmail-send's pqadd: a preprocessed message goes into the queue of each channel it has
+// a file in, due at that file's mtime.
+void Scheduler::readd(unsigned long id, time_t now)
+{
+    bool trouble = false;
+    std::string failed;
+    if (!exists(mta::hashed_path(mta::kInfoDir, id), trouble) && !trouble)
+        return; // finished meanwhile
+    if (!trouble && exists(mta::hashed_path(mta::kTodoDir, id), trouble))
+        return; // preprocessing was interrupted: the todo scan does it again
+    time_t when[kChannels] = { -1, -1 };
+    for (Channel c : kAllChannels) {
+        struct stat st;
+        if (trouble)
+            break;
+        if (::stat(channel_path(c, id).c_str(), &st) == 0)
+            when[index_of(c)] = st.st_mtime;
+        else if (errno != ENOENT)
+            trouble = true;
+    }
+    if (trouble) {
+        m_log.line("warning: unable to stat the files of message " + number(id)
+            + "; will try again later");
+        m_recheck.push(now + kSleepSysfail, id);
+        return;
+    }
+    for (Channel c : kAllChannels)
+        if (when[index_of(c)] >= 0)
+            m_deliveries.schedule(c, id, when[index_of(c)]);
+    if (when[0] < 0 && when[1] < 0)
+        m_done.push_back(id);
+}
+
+int Scheduler::run()
+{
+    m_deliveries.log_status();
+    time_t now = ::time(nullptr);
+    for (;;) {
+        now = ::time(nullptr);
+        take_signals(now);
+        if (m_deliveries.spawner_lost() || m_clean_lost)
+            begin_exit();
+        if (m_exiting && !m_deliveries.running())
+            break;
+        m_deliveries.start(now);
+        preprocess_some(now);
+        finish_some(now);
+        m_log.flush();
+        wait(now);
+    }
+    m_deliveries.save_schedule(now);
+    m_log.line("status: exiting");
+    m_log.flush();
+    return 0;
+}
+
+void Scheduler::take_signals(time_t now)
+{
+    if (g_term) {
+        g_term = 0;
+        begin_exit();
+    }
+    if (g_alarm) {
+        g_alarm = 0;
+        m_deliveries.run_all(now);
+        m_later.reschedule_all(now);
+    }
+    if (g_hup) {
+        g_hup = 0;
+        std::string problem;
+        if (!reload_routing(m_root, m_config.routing, problem))
+            m_log.line("alert: unable to reread controls: " + problem);
+    }
+}
+
+void Scheduler::begin_exit()
+{
+    if (m_exiting)
+        return;
+    m_exiting = true;
+    m_deliveries.set_exiting();
+}
+
+void Scheduler::reopen_trigger()
+{
+    m_trigger = mta::Fd();
+    int fd = ::open(std::string(mta::kTriggerPath).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd == -1)
+        m_log.line("warning: unable to open lock/trigger; todo/ is scanned every 25 minutes");
+    m_trigger = mta::Fd(fd);
+}
+
+void Scheduler::preprocess_some(time_t now)
+{
+    if (m_exiting)
+        return;
+    if (!m_todo.active()) {
+        if (!m_trigger_pulled && now < m_next_scan)
+            return;
+        // Reopened before the scan: a write from now on makes the fifo readable again.
+        reopen_trigger();
+        m_trigger_pulled = false;
+        m_next_scan = now + kTodoInterval;
+        m_todo.start();
+    }
+    std::vector<unsigned long> const ids = m_todo.next(kTodoBatch, m_log);
+    if (ids.empty())
+        return;
+    std::vector<Preprocessed> const ready = preprocess(ids, m_config.routing, m_log);
+    if (ready.empty())
+        return;
+    std::vector<std::string> requests;
+    for (auto const& m : ready)
+        requests.push_back("todo/" + number(m.id));
+    std::string replies;
+    if (!ask_clean(requests, replies))
+        return;
+    for (size_t i = 0; i < ready.size(); ++i) {
+        if (replies[i] != '+') {
+            // todo/N is still there: the next scan preprocesses the message again.
+            m_log.line("warning: clean unable to clean up " + requests[i]);
+            continue;
+        }
+        for (Channel c : kAllChannels)
+            if (ready[i].has[index_of(c)])
+                m_deliveries.schedule(c, ready[i].id, now);
+        if (!ready[i].has[0] && !ready[i].has[1])
+            m_done.push_back(ready[i].id);
+    }
+}
+
+// qmail-send's messdone: a message with no channel file left gets its bounce, "end msg
+// N", and loses info/N; clean then removes mess/N (after the info/ directory is synced:
+// a crash must never leave info/N without mess/N).
+void Scheduler::finish_some(time_t now)
+{
+    for (auto id : m_deliveries.take_done())
+        m_done.push_back(id);
+    while (!m_later.empty() && m_later.top().when <= now)
+        m_done.push_back(m_later.pop().id);
+    while (!m_recheck.empty() && m_recheck.top().when <= now)
+        readd(m_recheck.pop().id, now);
+    if (m_done.empty() || m_clean_lost)
+        return;
+    size_t const take = std::min(m_done.size(), kFinishBatch);
+    std::vector<unsigned long> ids(m_done.end() - static_cast<long>(take), m_done.end());
+    m_done.resize(m_done.size() - take);
+
+    std::vector<unsigned long> finished;
+    for (auto id : ids) {
+        switch (finish_one(id)) {
+        case Finish::gone:
+            break;
+        case Finish::later:
+            m_later.push(now + kSleepSysfail, id);
+            break;
+        case Finish::finished:
+            finished.push_back(id);
+            break;
+        }
+    }
+    std::set<std::string> dirs;
+    for (auto id : finished)
+        dirs.insert(mta::hashed_dir(mta::kInfoDir, id));
+    std::set<std::string> failed;
+    for (auto const& dir : dirs)
+        if (!mta::fsync_dir(dir)) {
+            m_log.line("warning: trouble fsyncing " + dir);
+            failed.insert(dir);
+        }
+    std::vector<std::string> requests;
+    for (auto id : finished)
+        if (!failed.count(mta::hashed_dir(mta::kInfoDir, id)))
+            requests.push_back("foop/" + number(id));
+    std::string replies;
+    if (requests.empty() || !ask_clean(requests, replies))
+        return;
+    for (size_t i = 0; i < requests.size(); ++i)
+        if (replies[i] != '+')
+            m_log.line("warning: clean unable to clean up " + requests[i]);
+}
+
+Scheduler::Finish Scheduler::finish_one(unsigned long id)
+{
+    bool trouble = false;
+    for (Channel c : kAllChannels)
+        if (exists(channel_path(c, id), trouble))
+            return Finish::gone; // not done after all
+    std::string const info = mta::hashed_path(mta::kInfoDir, id);
+    if (!trouble && exists(mta::hashed_path(mta::kTodoDir, id), trouble))
+        return Finish::gone;
+    if (!trouble && !exists(info, trouble) && !trouble)
+        return Finish::gone; // finished already
+    if (trouble) {
+        m_log.line("warning: unable to stat the files of message " + number(id)
+            + "; will try again later");
+        return Finish::later;
+    }
+    if (!inject_bounce(m_root, m_config, id, ::time(nullptr), m_log))
+        return Finish::later;
+    m_log.line("end msg " + number(id));
+    if (::unlink(info.c_str()) == -1) {
+        m_log.line("warning: unable to unlink " + info + "; will try again later");
+        return Finish::later;
+    }
+    return Finish::finished;
+}
+
+// Requests, each NUL-terminated, all written before the replies are read: clean answers
+// one byte per request in order, and a batch is far smaller than a pipe.
+bool Scheduler::ask_clean(std::vector<std::string> const& requests, std::string& replies)
+{
+    std::string out;
+    for (auto const& r : requests) {
+        out += r;
+        out += '\0';
+    }
+    replies.assign(requests.size(), '\0');
+    size_t got = 0;
+    bool ok = mta::write_all(m_clean_out, out).ok();
+    while (ok && got < replies.size()) {
+        ssize_t n = ::read(m_clean_in, replies.data() + got, replies.size() - got);
+        if (n == -1 && errno == EINTR)
+            continue;
+        ok = n > 0;
+        if (ok)
+            got += static_cast<size_t>(n);
+    }
+    if (!ok && !m_clean_lost) {
+        m_log.line("alert: oh no! lost clean connection! dying...");
+        m_clean_lost = true;
+        begin_exit();
+    }
+    return ok;
+}
+
+void Scheduler::wait(time_t now)
+{
+    std::vector<pollfd> fds;
+    int trigger = -1;
+    if (!m_exiting && !m_todo.active() && m_trigger.valid()) {
+        trigger = static_cast<int>(fds.size());
+        fds.push_back({ m_trigger.get(), POLLIN, 0 });
+    }
+    m_deliveries.add_poll(fds);
+
+    std::optional<time_t> wake = m_deliveries.wakeup(now);
+    auto earlier = [&](time_t t) {
+        if (!wake || t < *wake)
+            wake = t;
+    };
+    if (!m_exiting)
+        earlier(m_todo.active() || m_trigger_pulled ? now : m_next_scan);
+    if (!m_done.empty() && !m_clean_lost)
+        earlier(now);
+    if (!m_later.empty())
+        earlier(m_later.top().when);
+    if (!m_recheck.empty())
+        earlier(m_recheck.top().when);
+    time_t const seconds = wake ? std::clamp<time_t>(*wake - now, 0, kSleepForever) : kSleepForever;
+    timespec const timeout { seconds, 0 };
+
+    int r = ::ppoll(fds.data(), fds.size(), &timeout, &m_wait_mask);
+    if (r == -1) {
+        if (errno != EINTR)
+            m_log.line("warning: trouble in poll");
+        return;
+    }
+    if (trigger >= 0 && fds[static_cast<size_t>(trigger)].revents != 0)
+        m_trigger_pulled = true;
+    m_deliveries.after_poll(fds, ::time(nullptr));
+}
+
+} // namespace send

@@ -1,0 +1,57 @@
+// todo - new messages: the scan of todo/ and the preprocessing of each message into
+// info/N, local/N and remote/N (qmail-behaviour.md section 2, "Preprocessing by
+// qmail-send"), made durable a batch at a time.
+//
+//     send::TodoScan scan;
+//     scan.start();                                   // after reopening the trigger
+//     while (scan.active()) {
+//         auto ids = scan.next(100, log);
+//         for (auto const& m : send::preprocess(ids, routing, log))
+//             ask_clean_then_schedule(m);             // clean removes todo/N and intd/N
+//     }
+//
+// preprocess() follows qmail-send's steps for each message: open todo/N, stat mess/N (its
+// size is logged), remove stale local/N, remote/N, info/N and bounce/N, create info/N
+// (O_EXCL; log "new msg N"), copy the F record (log "info msg N: bytes B from <S> qp P
+// uid U") and append each T record, rewritten (rewrite.hpp), to local/N or remote/N
+// (each created O_EXCL on first use). Then, for the whole batch: writeback starts for
+// every new file, each is fsynced, and so is every directory that got a new name (so
+// that their fsyncs share journal commits). Only then may clean remove todo/N: a crash at
+// any instant leaves either todo/N (preprocessed again from scratch) or durable files.
+// A message that fails gets a warning line and stays in todo/ for the next scan.
+#pragma once
+
+#include "activity_log.hpp"
+#include "rewrite.hpp"
+
+#include <string>
+#include <vector>
+
+namespace send {
+
+class TodoScan {
+public:
+    bool active() const { return m_dir >= 0; }
+    // Starts a scan of every subdirectory of todo/.
+    void start();
+    // Up to max message numbers not yet returned by this scan; the scan is over
+    // (active() false) once every subdirectory has been read.
+    std::vector<unsigned long> next(size_t max, ActivityLog& log);
+
+private:
+    int m_dir = -1; // the subdirectory being read; -1 between scans
+    bool m_listed = false;
+    std::vector<std::string> m_names;
+    size_t m_index = 0;
+};
+
+struct Preprocessed {
+    unsigned long id;
+    bool has[kChannels]; // local/N, remote/N exist
+};
+
+// The messages of ids now preprocessed durably, in order.
+std::vector<Preprocessed> preprocess(
+    std::vector<unsigned long> const& ids, Routing const& routing, ActivityLog& log);
+
+} // namespace send
