@@ -149,7 +149,7 @@ TEST_CASE(
     CHECK(m.sender == "rp@host.dd.example");
     CHECK(m.header.find("Return-Path") == std::string::npos);
 
-    CHECK(process_ok({ "Return-Path: <>\n", "To: a@b.c\n" }, s).sender == "");
+    CHECK(process_ok({ "Return-Path: <>\n", "To: a@b.c\n" }, s).sender.empty());
     CHECK(
         process_ok({ "Return-Path: <a@x.y>\n", "Return-Path: <b@x.y>\n", "To: a@b.c\n" }, s).sender
         == "a@x.y");

@@ -16,6 +16,7 @@ mta::Result<Options> parse(std::vector<std::string> args)
 {
     args.insert(args.begin(), "inject");
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);

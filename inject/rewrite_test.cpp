@@ -115,7 +115,7 @@ TEST_CASE("rewrite_argument quotes like quote2 and rewrites", "[inject][rewrite]
 
 TEST_CASE("quote_address quotes the local part when needed", "[inject][rewrite]")
 {
-    CHECK(quote_address("") == "");
+    CHECK(quote_address("").empty());
     CHECK(quote_address("joe@x.org") == "joe@x.org");
     CHECK(quote_address("john doe@x.org") == "\"john doe\"@x.org");
     CHECK(quote_address("a\"b@x") == "\"a\\\"b\"@x");

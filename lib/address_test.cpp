@@ -223,7 +223,7 @@ TEST_CASE("raised limits still stop at kMaxAddressBytes", "[lib][address]")
 TEST_CASE("address_error_is_length tells limits from syntax", "[lib][address]")
 {
     PathOptions rfc;
-    for (auto text : { "<" + repeat(65, 'a') + "@x.org>", "<a@" + domain_of(300) + ">",
+    for (auto const& text : { "<" + repeat(65, 'a') + "@x.org>", "<a@" + domain_of(300) + ">",
              "<a@" + repeat(70, 'x') + ">", repeat(2000, 'x'),
              "<" + repeat(60, 'a') + "@" + domain_of(200) + ">" }) {
         auto r = parse_path(text, rfc);

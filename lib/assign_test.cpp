@@ -62,15 +62,15 @@ TEST_CASE("assign: entries parse into their fields", "[lib][assign]")
     CHECK(joe.delivery.uid == 503);
     CHECK(joe.delivery.gid == 78);
     CHECK(joe.delivery.home == "/home/joe");
-    CHECK(joe.delivery.dash == "");
-    CHECK(joe.delivery.ext == "");
+    CHECK(joe.delivery.dash.empty());
+    CHECK(joe.delivery.ext.empty());
     CHECK(joe.line == 1);
     auto const& list = parsed.entries[1];
     CHECK(list.wildcard);
     CHECK(list.local == "list-");
     CHECK(list.delivery.dash == "-");
     CHECK(list.delivery.ext == "x-");
-    CHECK(parsed.entries[2].local == "");
+    CHECK(parsed.entries[2].local.empty());
     CHECK(parsed.entries[2].line == 3);
 
     CHECK(assign::parse(".").ok());
@@ -164,9 +164,9 @@ TEST_CASE("assign: cdb records are qmail-newu's bytes", "[lib][assign]")
            "1002\0/srv/lists\0-\0x-"s);
     CHECK(records[2].first == "!abc");
     CHECK(records[4].first == "!");
-    CHECK(records[5].first == "");
+    CHECK(records[5].first.empty());
     CHECK(records[5].second == "-c"); // distinct, lowercased, the empty prefix adds none
-    CHECK(assign::wildchars({}) == "");
+    CHECK(assign::wildchars({}).empty());
 }
 
 TEST_CASE("assign: lookup follows qmail-users(5)", "[lib][assign]")
@@ -179,15 +179,15 @@ TEST_CASE("assign: lookup follows qmail-users(5)", "[lib][assign]")
     CHECK(joe.uid == 507);
     CHECK(joe.gid == 100);
     CHECK(joe.home == "/home/joe");
-    CHECK(joe.dash == "");
-    CHECK(joe.ext == "");
-    CHECK(must_find(db, "JOE").dash == ""); // exact beats every wildcard, any case
+    CHECK(joe.dash.empty());
+    CHECK(joe.ext.empty());
+    CHECK(must_find(db, "JOE").dash.empty()); // exact beats every wildcard, any case
 
     auto direct = must_find(db, "Joe-Direct");
     CHECK(direct.user == "joe");
     CHECK(direct.dash == "-");
     CHECK(direct.ext == "Direct"); // the rest keeps its case
-    CHECK(must_find(db, "joe-").ext == ""); // the prefix itself
+    CHECK(must_find(db, "joe-").ext.empty()); // the prefix itself
 
     auto bill = must_find(db, "Bill");
     CHECK(bill.user == "alias");

@@ -53,8 +53,8 @@ bool header_in_bounds(::cdb* db)
     if (header == nullptr)
         return false;
     for (unsigned slot = 0; slot < 256; ++slot) {
-        unsigned pos = cdb_unpack(header + slot * 8);
-        unsigned entries = cdb_unpack(header + slot * 8 + 4);
+        unsigned pos = cdb_unpack(header + size_t { slot } * 8);
+        unsigned entries = cdb_unpack(header + size_t { slot } * 8 + 4);
         if (entries != 0 && (pos < 2048 || pos > size || entries > (size - pos) / 8))
             return false;
     }

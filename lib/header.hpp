@@ -36,7 +36,7 @@ struct HeaderField {
 };
 
 struct HeaderLimits {
-    std::size_t max_field_length = 64 * 1024; // bytes, with folding and line ends
+    std::size_t max_field_length = std::size_t { 64 } * 1024; // bytes, with folding and line ends
     std::size_t max_fields = 10000;
 };
 

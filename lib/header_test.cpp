@@ -133,7 +133,7 @@ TEST_CASE("HeaderField offset and length cover the whole field", "[lib][header]"
 
 TEST_CASE("HeaderReader limits field length and count", "[lib][header]")
 {
-    std::string huge = "Subject: " + std::string(200 * 1024, 'a') + "\n\nbody";
+    std::string huge = "Subject: " + std::string(size_t { 200 } * 1024, 'a') + "\n\nbody";
     Walk got = walk(huge);
     CHECK(got.fields.empty());
     CHECK(got.end == HeaderEnd::kLimit);

@@ -11,7 +11,7 @@ namespace mta {
 
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t { 64 } * 1024;
 constexpr int kCreateTries = 5;
 
 // Deliveries made by this process, so two in the same microsecond get different names.

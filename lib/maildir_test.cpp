@@ -94,20 +94,20 @@ TEST_CASE("large messages pass through the buffer unchanged", "[lib][maildir]")
     std::string const md = dir.file("Maildir");
     make_maildir(md);
     std::string big;
-    for (int i = 0; big.size() < 300 * 1024; ++i)
+    for (int i = 0; big.size() < size_t { 300 } * 1024; ++i)
         big += "line " + std::to_string(i) + "\n";
     auto path = dir.write("big", big);
     Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     REQUIRE(in.valid());
     auto file = MaildirFile::create(md);
     REQUIRE(file.ok());
-    REQUIRE(file->write(std::string(70 * 1024, 'h')).ok()); // bigger than the buffer
+    REQUIRE(file->write(std::string(size_t { 70 } * 1024, 'h')).ok()); // bigger than the buffer
     REQUIRE(file->write_from(in.get()).ok());
     auto name = file->commit();
     REQUIRE(name.ok());
     auto got = read_file(md + "/" + *name, 1 << 22);
     REQUIRE(got.ok());
-    CHECK(*got == std::string(70 * 1024, 'h') + big);
+    CHECK(*got == std::string(size_t { 70 } * 1024, 'h') + big);
 }
 
 TEST_CASE("an abandoned file leaves nothing behind", "[lib][maildir]")

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+using namespace std::string_view_literals;
+
 namespace mta {
 
 namespace {
@@ -241,8 +243,7 @@ void QueueClient::put_record(char type, std::string_view address)
     if (s.failed)
         return;
     char const prefix[1] = { type };
-    if (!s.out.put(std::string_view(prefix, 1)) || !s.out.put(address)
-        || !s.out.put(std::string_view("", 1)))
+    if (!s.out.put(std::string_view(prefix, 1)) || !s.out.put(address) || !s.out.put("\0"sv))
         s.failed = true;
 }
 
@@ -254,7 +255,7 @@ QueueResult QueueClient::close()
     if (!s.in_envelope) {
         s.failed = true; // no sender given: end both streams, the queue program refuses
         start_envelope();
-    } else if (!s.failed && (!s.out.put(std::string_view("", 1)) || !s.out.flush())) {
+    } else if (!s.failed && (!s.out.put("\0"sv) || !s.out.flush())) {
         s.failed = true;
     }
     if (!s.envelope.close())

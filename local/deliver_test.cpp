@@ -17,7 +17,7 @@ Outcome<Args> parse(std::vector<char const*> argv)
     return parse_args(static_cast<int>(argv.size()), argv.data());
 }
 
-Recipient joe(std::string const& home, std::string dash, std::string ext)
+Recipient joe(std::string const& home, std::string const& dash, std::string const& ext)
 {
     std::string local = "joe" + dash + ext;
     return { "joe", home, local, dash, ext, "x.org", "a@b", "./Maildir/\n" };

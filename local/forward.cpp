@@ -10,7 +10,7 @@ namespace local {
 
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t { 64 } * 1024;
 
 // qmail-local's qmeox(): does .qmail<dash><safeext><suffix> exist (any kind of file)?
 Outcome<bool> owner_file_exists(Recipient const& r, std::string_view safeext, char const* suffix)

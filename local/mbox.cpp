@@ -14,7 +14,7 @@ namespace local {
 namespace {
 
 constexpr std::string_view kFrom = "From ";
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t { 64 } * 1024;
 
 volatile sig_atomic_t g_alarm_fired = 0;
 

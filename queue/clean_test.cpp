@@ -93,7 +93,7 @@ TEST_CASE("clean requests are foop/N or todo/N, 7 to 100 bytes with the NUL", "[
     std::string const longest = "todo/" + std::string(93, '0') + "7"; // 99 bytes
     REQUIRE(parse_request(longest));
     CHECK(parse_request(longest)->number == 7);
-    for (std::string bad : { "foop/"s, "todo"s, "foo/12"s, "mess/12"s, "FOOP/1"s, "foop/1a"s,
+    for (std::string const& bad : { "foop/"s, "todo"s, "foo/12"s, "mess/12"s, "FOOP/1"s, "foop/1a"s,
              "foop/-1"s, "foop/ 1"s, "foop//1"s, "todo/1/2"s, ""s, longest + "0",
              "foop/99999999999999999999999"s, "foop/1\0"s }) {
         INFO("request " << bad);

@@ -26,7 +26,7 @@ namespace {
 
 constexpr unsigned kDeadlineSeconds = 86400; // qmail-queue's DEATH
 constexpr int kPidAttempts = 9; // pid/PID.TIME.1 .. .9, as qmail-queue
-constexpr size_t kCopyBufferSize = 64 * 1024; // one pipe's worth per read
+constexpr size_t kCopyBufferSize = size_t { 64 } * 1024; // one pipe's worth per read
 
 // What this process has made so far, for die(). The mess fd is also the pid file's (one
 // inode, two names). Both files are flocked until exit: clean's sweep skips locked files.

@@ -97,10 +97,10 @@ TEST_CASE("addresses of up to 1002 bytes pass, 1003 is exit 11", "[queue][envelo
     std::string const ok(1002, 'a');
     std::string const too_long(1003, 'a');
     CHECK(run("F" + ok + '\0' + "T" + ok + '\0' + '\0').code == 0);
-    CHECK(run("F" + ok + '\0' + "T" + ok + '\0' + '\0').out.size() == 2 * 1004);
+    CHECK(run("F" + ok + '\0' + "T" + ok + '\0' + '\0').out.size() == size_t { 2 } * 1004);
     CHECK(run("F" + too_long + '\0' + '\0').code == mta::kQueueAddressTooLong);
-    CHECK(run("Fa\0T" + too_long + '\0' + '\0').code == mta::kQueueAddressTooLong);
-    CHECK(run("Fa\0T" + std::string(100000, 'b') + '\0' + '\0').code == mta::kQueueAddressTooLong);
+    CHECK(run("Fa\0T"s + too_long + '\0' + '\0').code == mta::kQueueAddressTooLong);
+    CHECK(run("Fa\0T"s + std::string(100000, 'b') + '\0' + '\0').code == mta::kQueueAddressTooLong);
     EnvelopeLimits small;
     small.max_address = 5;
     CHECK(run("Fabcde\0\0"s, small).code == 0);

@@ -12,7 +12,7 @@
 // Sanitizer builds only: LeakSanitizer cannot inspect a setuid process (it needs ptrace,
 // and the process cannot even read /proc/self/environ for ASAN_OPTIONS), so its leak
 // check would fail every run. It stays on when the program runs with one uid.
-extern "C" int __lsan_is_turned_off()
+extern "C" int __lsan_is_turned_off() // NOLINT(bugprone-reserved-identifier): fixed hook
 {
     return ::getuid() != ::geteuid();
 }

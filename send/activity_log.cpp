@@ -7,7 +7,7 @@ namespace send {
 namespace {
 
 // Pending text beyond this is written at once: memory stays bounded in a long turn.
-constexpr size_t kFlushAt = 64 * 1024;
+constexpr size_t kFlushAt = size_t { 64 } * 1024;
 
 } // namespace
 

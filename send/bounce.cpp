@@ -13,8 +13,8 @@ namespace send {
 
 namespace {
 
-constexpr size_t kMaxBounceFile = 16 * 1024 * 1024; // reports beyond this are left out
-constexpr size_t kMaxHeaderBytes = 64 * 1024; // of a message too big to go back whole
+constexpr size_t kMaxBounceFile = size_t { 16 } * 1024 * 1024; // reports beyond this are left out
+constexpr size_t kMaxHeaderBytes = size_t { 64 } * 1024; // of a message too big to go back whole
 constexpr std::string_view kDoubleBounceSender = "#@[]";
 
 // At most max bytes from the start of a file.

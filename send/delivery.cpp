@@ -193,7 +193,7 @@ void Deliveries::end_pass(ChannelState& ch, bool hit_eof, time_t now)
     std::shared_ptr<Job> job = std::move(ch.pass);
     ch.reader.reset();
     job->hit_eof = hit_eof;
-    release(std::move(job), now);
+    release(job, now);
 }
 
 void Deliveries::start_delivery(ChannelState& ch, off_t offset, std::string recipient)
@@ -312,7 +312,7 @@ void Deliveries::take_result(ChannelState& ch, std::string_view record, time_t n
     std::shared_ptr<Job> done = std::move(s.job);
     s = Slot {};
     --ch.used;
-    release(std::move(done), now);
+    release(done, now);
     log_status();
 }
 
@@ -337,7 +337,7 @@ bool Deliveries::append_bounce(Job& job, std::string const& recipient, std::stri
     return false;
 }
 
-void Deliveries::release(std::shared_ptr<Job> job, time_t now)
+void Deliveries::release(std::shared_ptr<Job> const& job, time_t now)
 {
     if (--job->refs == 0)
         close_job(*job, now);

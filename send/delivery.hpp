@@ -84,7 +84,7 @@ private:
     void take_result(ChannelState& ch, std::string_view record, time_t now);
     void mark_done(Job& job, off_t offset);
     bool append_bounce(Job& job, std::string const& recipient, std::string const& report);
-    void release(std::shared_ptr<Job> job, time_t now);
+    void release(std::shared_ptr<Job> const& job, time_t now);
     void close_job(Job& job, time_t now);
     void spawner_died(ChannelState& ch);
 

@@ -59,7 +59,7 @@ std::vector<Part> split_multipart(std::string const& body, std::string const& bo
 std::vector<std::map<std::string, std::string>> status_blocks(std::string const& body)
 {
     std::vector<std::map<std::string, std::string>> blocks;
-    std::string text = body;
+    std::string const& text = body;
     size_t pos = 0;
     while (pos < text.size()) {
         size_t end = text.find("\n\n", pos);

@@ -114,12 +114,12 @@ TEST_CASE("rewrite: VERP senders", "[send][rewrite]")
         == "list-bob=example.org@lists.example");
     CHECK(send::verp_sender("owner-@h-@[]", "x@y") == "owner-x=y@h");
     CHECK(send::verp_sender("plain@example.org", "bob@example.org") == "plain@example.org");
-    CHECK(send::verp_sender("", "bob@example.org") == "");
+    CHECK(send::verp_sender("", "bob@example.org").empty());
     CHECK(send::verp_sender("nohost-@[]", "bob@example.org") == "nohost-@[]");
     CHECK(send::verp_sender("list-@lists.example-@[]", "noat") == "list-@lists.example-@[]");
 
     CHECK(send::bounce_recipient("list-@lists.example-@[]") == "list-@lists.example");
     CHECK(send::bounce_recipient("a@b.example") == "a@b.example");
-    CHECK(send::bounce_recipient("") == "");
+    CHECK(send::bounce_recipient("").empty());
     CHECK(send::bounce_recipient("#@[]") == "#@[]");
 }

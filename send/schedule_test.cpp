@@ -25,7 +25,7 @@ TEST_CASE("schedule: qmail-send's retry times", "[send][schedule]")
         { 400, Channel::remote, 1600 },
         { 1600, Channel::remote, 3600 },
         { 3600, Channel::remote, 6400 },
-        { 604800, Channel::remote, (777 + 20) * (777 + 20) },
+        { 604800, Channel::remote, time_t { 777 + 20 } * (777 + 20) },
     };
     for (auto const& c : cases) {
         INFO("age " << c.age << (c.channel == Channel::local ? " local" : " remote"));

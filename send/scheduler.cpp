@@ -135,7 +135,7 @@ void Scheduler::readd(unsigned long id, time_t now)
 int Scheduler::run()
 {
     m_deliveries.log_status();
-    time_t now = ::time(nullptr);
+    time_t now = 0;
     for (;;) {
         now = ::time(nullptr);
         take_signals(now);
@@ -211,6 +211,7 @@ void Scheduler::preprocess_some(time_t now)
     if (ready.empty())
         return;
     std::vector<std::string> requests;
+    requests.reserve(ready.size());
     for (auto const& m : ready)
         requests.push_back("todo/" + number(m.id));
     std::string replies;

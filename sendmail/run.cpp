@@ -15,6 +15,7 @@ namespace {
 [[noreturn]] void exec_or_die(std::vector<std::string> const& argv, mta::EnvBuilder const& env)
 {
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto const& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
