@@ -43,6 +43,64 @@ def gid(name):
     return grp.getgrnam(name).gr_gid
 
 
+def proc_info(pid):
+    """Uid, Gid, Groups and PPid (lists of numbers) and cmdline (list of bytes) of pid."""
+    info = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("Uid", "Gid", "Groups", "PPid"):
+                info[key] = [int(v) for v in value.split()]
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        info["cmdline"] = f.read().split(b"\0")[:-1]
+    return info
+
+
+def children_of(pid):
+    """{pid: info} of the live processes whose parent is pid."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            info = proc_info(entry)
+        except OSError:
+            continue
+        if info["PPid"] == [pid]:
+            out[int(entry)] = info
+    return out
+
+
+def running(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return not f.read().rsplit(") ", 1)[1].startswith("Z")
+    except OSError:
+        return False
+
+
+def add_user(name, home):
+    """A system account with its own group and home (made here, owned by it, 0755);
+    a stale account of that name is removed first. Returns (uid, gid)."""
+    remove_user(name)
+    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", home,
+                    "--shell", "/usr/sbin/nologin", "--user-group", name], check=True)
+    entry = pwd.getpwnam(name)
+    os.makedirs(home, exist_ok=True)
+    os.chown(home, entry.pw_uid, entry.pw_gid)
+    os.chmod(home, 0o755)
+    return entry.pw_uid, entry.pw_gid
+
+
+def remove_user(name):
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return
+    subprocess.run(["userdel", name], check=False)
+
+
 def copy_tree(src, dst):
     """Copies an install keeping owners, modes, fifos and links (cp -a)."""
     subprocess.run(["cp", "-a", src, dst], check=True)

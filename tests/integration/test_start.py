@@ -18,7 +18,7 @@ import time
 import unittest
 
 import support
-from support import run
+from support import children_of, run, running
 
 HOST = "test.example"
 MESSAGE = b"From: alice@a.example\nSubject: start test\n\nbody\n"
@@ -74,42 +74,6 @@ id -u > {dir}/rspawn-uid
 printf '\\170'
 cat > /dev/null
 """
-
-
-def proc_info(pid):
-    info = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("Uid", "Gid", "Groups", "PPid"):
-                info[key] = [int(v) for v in value.split()]
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        info["cmdline"] = f.read().split(b"\0")[:-1]
-    return info
-
-
-def children_of(pid):
-    """{pid: info} of the live processes whose parent is pid."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            info = proc_info(entry)
-        except OSError:
-            continue
-        if info["PPid"] == [pid]:
-            out[int(entry)] = info
-    return out
-
-
-def running(pid):
-    """True while pid exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return not f.read().rsplit(") ", 1)[1].startswith("Z")
-    except OSError:
-        return False
 
 
 class StartTest(unittest.TestCase):
