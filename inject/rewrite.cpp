@@ -26,7 +26,7 @@ void remove_route(Tokens& address)
     }
 }
 
-// <box@[]> is a qmail convention (VERP placeholders) and stays untouched.
+// <box@[]> is a qmail convention (VERP markers) and stays untouched.
 bool is_empty_literal_host(Tokens const& address)
 {
     std::size_t n = address.size();

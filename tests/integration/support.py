@@ -108,3 +108,25 @@ def copy_tree(src, dst):
 
 def remove(base):
     shutil.rmtree(base, ignore_errors=True)
+
+
+def install_configured(root, hostname, *init_args):
+    """make install into root, then mailctl init --hostname hostname [init_args].
+
+    Raises RuntimeError with the programs' output when either step fails."""
+    proc = make_install(root)
+    if proc.returncode != 0:
+        raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
+    init = run(root, "mailctl", "init", "--hostname", hostname, *init_args)
+    if init.returncode != 0:
+        raise RuntimeError("mailctl init failed: " + init.stdout + init.stderr)
+
+
+def assert_no_sanitizer_reports(test, san_dir):
+    """Prints and removes every sanitizer report in san_dir; fails test if there was one."""
+    reports = os.listdir(san_dir)
+    for name in reports:
+        with open(os.path.join(san_dir, name)) as f:
+            print(f.read())
+        os.unlink(os.path.join(san_dir, name))
+    test.assertEqual(reports, [], "sanitizer reports")

@@ -124,12 +124,7 @@ class DeliveryTest(unittest.TestCase):
             self.stop()
         finally:
             self.reap()
-        reports = os.listdir(self.san_dir)
-        for name in reports:
-            with open(os.path.join(self.san_dir, name)) as f:
-                print(f.read())
-            os.unlink(os.path.join(self.san_dir, name))
-        self.assertEqual(reports, [], "sanitizer reports")
+        support.assert_no_sanitizer_reports(self, self.san_dir)
 
     # --- the delivery processes -------------------------------------------------
 

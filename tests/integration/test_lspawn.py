@@ -53,12 +53,7 @@ class LspawnTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.base, cls.root = support.new_root("ms-lspawn-")
-        proc = support.make_install(cls.root)
-        if proc.returncode != 0:
-            raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
-        init = run(cls.root, "mailctl", "init", "--hostname", HOST)
-        if init.returncode != 0:
-            raise RuntimeError("mailctl init failed: " + init.stderr)
+        support.install_configured(cls.root, HOST)
         cls.alias_uid = support.uid("msalias")
         cls.alias_gid = pwd.getpwnam("msalias").pw_gid
         cls.queue_uid = support.uid("msq")

@@ -266,12 +266,7 @@ class SendTest(unittest.TestCase):
     def tearDown(self):
         for r in self.runs:
             r.stop()
-        reports = os.listdir(self.san_dir)
-        for name in reports:
-            with open(os.path.join(self.san_dir, name)) as f:
-                print(f.read())
-            os.unlink(os.path.join(self.san_dir, name))
-        self.assertEqual(reports, [], "sanitizer reports")
+        support.assert_no_sanitizer_reports(self, self.san_dir)
 
     # --- helpers ----------------------------------------------------------------
 

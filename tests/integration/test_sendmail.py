@@ -24,11 +24,7 @@ class SendmailTest(unittest.TestCase):
     def setUpClass(cls):
         assert os.geteuid() == 0, "the integration suite runs as root (as CI does)"
         cls.base, cls.root = support.new_root()
-        proc = support.make_install(cls.root)
-        assert proc.returncode == 0, proc.stderr
-        init = run(cls.root, "mailctl", "init", "--hostname", "test.example",
-                   "--listen", "smtp=127.0.0.1:2525")
-        assert init.returncode == 0, init.stderr
+        support.install_configured(cls.root, "test.example", "--listen", "smtp=127.0.0.1:2525")
         cls.queue = os.path.join(cls.root, "queue")
         cls.split = len([d for d in os.listdir(os.path.join(cls.queue, "mess")) if d.isdigit()])
         cls.sendmail = os.path.join(cls.root, "bin", "sendmail")

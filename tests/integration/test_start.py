@@ -80,12 +80,7 @@ class StartTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.base, cls.root = support.new_root("ms-start-")
-        proc = support.make_install(cls.root)
-        if proc.returncode != 0:
-            raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
-        init = run(cls.root, "mailctl", "init", "--hostname", HOST)
-        if init.returncode != 0:
-            raise RuntimeError("mailctl init failed: " + init.stderr)
+        support.install_configured(cls.root, HOST)
         cls.mail_gid = grp.getgrnam("mailsuite").gr_gid
         cls.nofiles_gid = grp.getgrnam("msnofiles").gr_gid
         path = os.path.join(cls.root, "queue", "mess", "4", "200")
