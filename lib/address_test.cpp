@@ -1,4 +1,5 @@
 #include "address.hpp"
+#include "domain_names.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -6,6 +7,7 @@
 #include <vector>
 
 using namespace mta;
+using mta::test::domain_of;
 using namespace std::literals;
 
 namespace {
@@ -56,16 +58,6 @@ std::string repeat(std::size_t n, std::string_view s)
     std::string out;
     for (std::size_t i = 0; i < n; ++i)
         out += s;
-    return out;
-}
-
-// A valid domain name of exactly n bytes (n >= 1).
-std::string domain_of(std::size_t n)
-{
-    std::string out;
-    while (n - out.size() > 63)
-        out += repeat(62, 'd') + ".";
-    out += repeat(n - out.size(), 'd');
     return out;
 }
 

@@ -1,4 +1,5 @@
 #include "domain.hpp"
+#include "domain_names.hpp"
 
 #include "address.hpp" // address_error_is_length
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 using namespace mta;
+using mta::test::domain_of;
 using namespace std::literals;
 
 namespace {
@@ -15,16 +17,6 @@ namespace {
 std::string repeat(std::size_t n, char c)
 {
     return std::string(n, c);
-}
-
-// A valid domain name of exactly n bytes (n >= 1).
-std::string domain_of(std::size_t n)
-{
-    std::string out;
-    while (n - out.size() > 63)
-        out += repeat(62, 'd') + ".";
-    out += repeat(n - out.size(), 'd');
-    return out;
 }
 
 } // namespace

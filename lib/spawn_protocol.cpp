@@ -83,4 +83,17 @@ std::string cut_report(std::string output, size_t limit)
     return output;
 }
 
+std::string encode_command(
+    unsigned slot, std::string_view message_id, std::string_view sender, std::string_view recipient)
+{
+    std::string out(1, static_cast<char>(slot));
+    out += message_id;
+    out += '\0';
+    out += sender;
+    out += '\0';
+    out += recipient;
+    out += '\0';
+    return out;
+}
+
 } // namespace mta

@@ -59,6 +59,10 @@ private:
 
 // The checks that need no file: the result record text (letter and text) refusing the
 // command, or nullopt when it may run. in_use: the slot (when in range) is busy.
+// The bytes send writes for one command: slot byte, id NUL, sender NUL, recipient NUL.
+std::string encode_command(unsigned slot, std::string_view message_id, std::string_view sender,
+    std::string_view recipient);
+
 std::optional<std::string> check_command(SpawnCommand const& command, unsigned slots, bool in_use);
 
 // The output of a delivery as the report shows it: unchanged up to limit bytes, else the

@@ -13,14 +13,7 @@ namespace {
 std::string command(
     unsigned slot, std::string_view id, std::string_view sender, std::string_view recipient)
 {
-    std::string out(1, static_cast<char>(slot));
-    out += id;
-    out += '\0';
-    out += sender;
-    out += '\0';
-    out += recipient;
-    out += '\0';
-    return out;
+    return encode_command(slot, id, sender, recipient);
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "dsn.hpp"
 #include "fd.hpp"
 #include "queue_paths.hpp"
+#include "spawn_protocol.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -202,13 +203,8 @@ void Deliveries::start_delivery(ChannelState& ch, off_t offset, std::string reci
     while (ch.slots[slot].job)
         ++slot;
     Job& job = *ch.pass;
-    ch.command.assign(1, static_cast<char>(slot));
-    ch.command += message_ref(job.id);
-    ch.command += '\0';
-    ch.command += verp_sender(job.sender, recipient);
-    ch.command += '\0';
-    ch.command += recipient;
-    ch.command += '\0';
+    ch.command = mta::encode_command(
+        slot, message_ref(job.id), verp_sender(job.sender, recipient), recipient);
     ch.command_pos = 0;
 
     Slot& s = ch.slots[slot];
