@@ -47,7 +47,7 @@ TEST_SRCS := tests/unit/catch_main.cpp $(wildcard lib/*_test.cpp) \
 TEST_OBJS := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
 UNIT := $(BUILD)/tests/unit_tests
 
-.PHONY: all deps test check itest install run fmt tidy fuzz clean help
+.PHONY: all deps test-deps test check itest install run fmt tidy fuzz clean help
 all: $(BINS) $(UNIT)
 
 help:
@@ -105,9 +105,12 @@ $(UNIT): $(TEST_OBJS) $(ALL_MODULE_OBJS) $(LIBMTA)
 deps:
 	@sh tools/deps.sh
 
+test-deps:
+	@sh tools/deps.sh test
+
 # make test: dependencies, build, every suite, one closing line "N passed, N failed".
 JOBS ?= $(shell nproc)
-test: deps
+test: test-deps
 	$(MAKE) -j$(JOBS) all SAN=$(SAN)
 	$(if $(filter 1,$(SAN)),,$(MAKE) -j$(JOBS) fuzz)
 	python3 tests/run.py --build $(BUILD) --san $(SAN)
