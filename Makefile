@@ -22,6 +22,7 @@ ALL_CXXFLAGS := -std=c++20 $(WARNINGS) $(SANFLAGS) -MMD -MP -Ilib -Itests/unit -
 LDFLAGS += $(SANFLAGS)
 LIBS := -lcdb -lcrypt
 SSL_LIBS := -lssl -lcrypto
+DNS_LIBS := -lunbound
 
 # Folders that hold programs: every folder with a DIR/NAME_main.cpp, which holds main()
 # of program NAME; the other non-test .cpp files of DIR are modules shared by the
@@ -30,7 +31,9 @@ PROGRAM_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard */*_main.cpp))))
 # Programs built but not installed into ROOT/bin (build tools).
 NOINST := instdir
 # Programs that speak TLS or make keys.
-SSL_PROGRAMS := mailctl
+SSL_PROGRAMS := mailctl smtpd remote pop3d imapd
+# Programs that resolve names (libunbound).
+DNS_PROGRAMS := remote
 
 LIB_SRCS := $(filter-out %_test.cpp,$(wildcard lib/*.cpp))
 LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/auto_conf.o
@@ -87,7 +90,7 @@ $(foreach d,$(PROGRAM_DIRS),$(eval $(call folder_rule,$(d))))
 define program_rule
 $(BUILD)/bin/$(1): $(BUILD)/$(2)/$(1)_main.o $(BUILD)/$(2)/lib$(2).a $(LIBMTA)
 	@mkdir -p $$(dir $$@)
-	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) $(if $(filter $(1),$(SSL_PROGRAMS)),$$(SSL_LIBS))
+	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) $(if $(filter $(1),$(SSL_PROGRAMS)),$$(SSL_LIBS)) $(if $(filter $(1),$(DNS_PROGRAMS)),$$(DNS_LIBS))
 endef
 $(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(patsubst %_main,%,$(basename $(notdir $(m)))),$(patsubst %/,%,$(dir $(m))))))
 
@@ -100,7 +103,7 @@ endif
 
 $(UNIT): $(TEST_OBJS) $(ALL_MODULE_OBJS) $(LIBMTA)
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS) $(SSL_LIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS) $(SSL_LIBS) $(DNS_LIBS)
 
 deps:
 	@sh tools/deps.sh
@@ -160,7 +163,7 @@ $(FUZZ_MODULES): $(FUZZ_MODULE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_BUILD)/%_fuzz: $(FUZZ_BUILD)/fuzz/%_fuzz.o $(FUZZ_MODULES) $(FUZZ_LIB)
-	$(FUZZ_CXX) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS) $(SSL_LIBS)
+	$(FUZZ_CXX) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS) $(SSL_LIBS) $(DNS_LIBS)
 
 fmt:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

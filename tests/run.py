@@ -89,12 +89,12 @@ class CountingResult(unittest.TextTestResult):
         self.passed += 1
 
 
-def run_integration(build, san):
+def run_integration(build, san, pattern="test_*.py"):
     os.environ["MS_BUILD"] = build
     os.environ["MS_SAN"] = san
     os.environ["MS_TOP"] = TOP
     suite = unittest.defaultTestLoader.discover(os.path.join(HERE, "integration"),
-                                                pattern="test_*.py",
+                                                pattern=pattern,
                                                 top_level_dir=os.path.join(HERE, "integration"))
     runner = unittest.TextTestRunner(resultclass=CountingResult, verbosity=1, stream=sys.stdout)
     result = runner.run(suite)
@@ -110,6 +110,8 @@ def main():
     parser.add_argument("--build", default="build")
     parser.add_argument("--san", default="0")
     parser.add_argument("--only", choices=["unit", "fuzz", "integration"])
+    parser.add_argument("--pattern", default="test_*.py",
+                        help="integration test files to run (a glob)")
     parser.add_argument("--fuzz-seconds", type=int, default=20)
     parser.add_argument("--fuzz-runs", type=int, default=300000)
     args = parser.parse_args()
@@ -125,7 +127,7 @@ def main():
         elif suite == "fuzz":
             p, f = run_fuzz(args.fuzz_seconds, args.fuzz_runs)
         else:
-            p, f = run_integration(args.build, args.san)
+            p, f = run_integration(args.build, args.san, args.pattern)
         totals[0] += p
         totals[1] += f
         sys.stdout.flush()

@@ -1,0 +1,101 @@
+// tls - TLS 1.2 and 1.3 over descriptors with OpenSSL 3, for smtpd, remote, pop3d and imapd.
+//
+//     auto ctx = mta::tls::Context::server(root + "/control/tls/cert.pem",
+//                                          root + "/control/tls/key.pem");
+//     if (!ctx) ...                               // no usable certificate: no STARTTLS
+//     in.discard_buffered();                      // pipelined plaintext after STARTTLS
+//     auto s = mta::tls::Session::accept(*ctx, 0, 1, 300 * 1000);
+//     if (!s) die(s.error().text() + ": " + mta::tls::last_error_text());
+//     in.set_timeout(0);                          // the session waits by itself
+//     in.set_read_fn(s->read_fn());
+//     out.set_write_fn(s->write_fn());
+//     received_line += " (" + s->version() + " " + s->cipher() + ")";
+//
+//     auto c = mta::tls::Context::client();      // verifies against the system CA store
+//     auto s = mta::tls::Session::connect(*c, fd, fd, "mx.example.org", 60 * 1000);
+//     s->peer_verified(); s->verify_text();
+//
+// Only TLS 1.2 and 1.3 are offered or accepted; no compression, no renegotiation.
+// A Session keeps its own decrypted bytes, so the Reader that reads through it must have
+// timeout 0 and the Session applies its own timeout to every read, write and handshake.
+// Sessions read and write on two descriptors (the same one for a socket; fd 0 and fd 1
+// under tcpserver or `sendmail -bs`). Errors are Error values with static texts; the
+// detailed OpenSSL text of the last failure is last_error_text().
+#pragma once
+
+#include "buffer.hpp"
+#include "error.hpp"
+
+#include <memory>
+#include <string>
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+
+namespace mta::tls {
+
+class Context {
+public:
+    // A server context with this certificate chain and private key (PEM files). Fails
+    // when either cannot be read or the key does not match the certificate.
+    static Result<Context> server(std::string const& cert_file, std::string const& key_file);
+    // A client context that verifies peers against the system's default CA store
+    // (ca_file, when not empty, replaces it: tests use their own CA).
+    static Result<Context> client(std::string const& ca_file = {});
+
+    SSL_CTX* get() const { return m_ctx.get(); }
+
+private:
+    struct Free {
+        void operator()(SSL_CTX* ctx) const;
+    };
+    std::unique_ptr<SSL_CTX, Free> m_ctx;
+};
+
+class Session {
+public:
+    // The server side of a handshake on rfd/wfd, waiting at most timeout_ms in all.
+    static Result<Session> accept(Context const& ctx, int rfd, int wfd, int timeout_ms);
+    // The client side, sending server_name as SNI and checking the peer certificate
+    // against it. A certificate that does not verify does not fail the handshake:
+    // peer_verified() says false and verify_text() why (the caller decides).
+    static Result<Session> connect(Context const& ctx, int rfd, int wfd,
+        std::string const& server_name, int timeout_ms);
+
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+    ~Session();
+
+    // Functions with read(2)/write(2) semantics for Reader/Writer (-1 with errno set on
+    // failure, ETIMEDOUT after timeout_ms without progress; 0 from read at a clean close
+    // or when the peer closed without close_notify). They refer to this Session: keep it
+    // alive and in place while they are in use.
+    ReadFn read_fn();
+    WriteFn write_fn();
+    void set_timeout(int timeout_ms) { m_timeout_ms = timeout_ms; }
+
+    std::string version() const; // "TLSv1.3"
+    std::string cipher() const; // "TLS_AES_256_GCM_SHA384"
+    int cipher_bits() const;
+    bool peer_verified() const; // client side: chain and host name verified
+    std::string verify_text() const; // "ok" or OpenSSL's reason, e.g. "self-signed certificate"
+
+    // Sends close_notify (best effort, bounded by the timeout).
+    void shutdown();
+
+private:
+    Session(SSL* ssl, int rfd, int wfd, int timeout_ms);
+    ssize_t read(void* buf, size_t len);
+    ssize_t write(void const* buf, size_t len);
+
+    SSL* m_ssl = nullptr;
+    int m_rfd = -1;
+    int m_wfd = -1;
+    int m_timeout_ms = 0;
+};
+
+// OpenSSL's text for the most recent failure in this thread ("" when none), and clears
+// OpenSSL's error queue.
+std::string last_error_text();
+
+} // namespace mta::tls
