@@ -19,8 +19,16 @@
 // A Session keeps its own decrypted bytes, so the Reader that reads through it must have
 // timeout 0 and the Session applies its own timeout to every read, write and handshake.
 // Sessions read and write on two descriptors (the same one for a socket; fd 0 and fd 1
-// under tcpserver or `sendmail -bs`). Errors are Error values with static texts; the
+// under tcpserver or `sendmail -bs`). While a Session lives its descriptors are
+// non-blocking (O_NONBLOCK, so a peer that sends half a record cannot stall a read past
+// the timeout); shutdown() and the destructor put the previous flags back. O_NONBLOCK
+// belongs to the open file description: a process sharing it sees it meanwhile.
+// Writes go to a pipe or socket whose reader may be gone: callers ignore SIGPIPE and get
+// EPIPE. A timeout is 0 for no limit. Errors are Error values with static texts; the
 // detailed OpenSSL text of the last failure is last_error_text().
+//
+// Server side: TLS 1.3 suites by OpenSSL's defaults, TLS 1.2 suites from OpenSSL's
+// DEFAULT list without weak ones, in the server's order; no session cache or tickets.
 #pragma once
 
 #include "buffer.hpp"
@@ -55,21 +63,24 @@ private:
 class Session {
 public:
     // The server side of a handshake on rfd/wfd, waiting at most timeout_ms in all.
+    // Errors: "TLS handshake failed" (EIO: protocol error, see last_error_text();
+    // ECONNRESET: the peer closed) or "TLS handshake timed out" (ETIMEDOUT).
     static Result<Session> accept(Context const& ctx, int rfd, int wfd, int timeout_ms);
     // The client side, sending server_name as SNI and checking the peer certificate
     // against it. A certificate that does not verify does not fail the handshake:
     // peer_verified() says false and verify_text() why (the caller decides).
-    static Result<Session> connect(Context const& ctx, int rfd, int wfd,
-        std::string const& server_name, int timeout_ms);
+    static Result<Session> connect(
+        Context const& ctx, int rfd, int wfd, std::string const& server_name, int timeout_ms);
 
     Session(Session&&) noexcept;
     Session& operator=(Session&&) noexcept;
     ~Session();
 
     // Functions with read(2)/write(2) semantics for Reader/Writer (-1 with errno set on
-    // failure, ETIMEDOUT after timeout_ms without progress; 0 from read at a clean close
-    // or when the peer closed without close_notify). They refer to this Session: keep it
-    // alive and in place while they are in use.
+    // failure, ETIMEDOUT after timeout_ms without progress, EIO for a TLS protocol error;
+    // 0 from read at a clean close or when the peer closed without close_notify). A write
+    // writes everything or fails; after it fails the session is broken. They refer to
+    // this Session: keep it alive and in place (not moved) while they are in use.
     ReadFn read_fn();
     WriteFn write_fn();
     void set_timeout(int timeout_ms) { m_timeout_ms = timeout_ms; }
@@ -78,20 +89,29 @@ public:
     std::string cipher() const; // "TLS_AES_256_GCM_SHA384"
     int cipher_bits() const;
     bool peer_verified() const; // client side: chain and host name verified
-    std::string verify_text() const; // "ok" or OpenSSL's reason, e.g. "self-signed certificate"
+    // "ok", "no certificate" or OpenSSL's reason, e.g. "self-signed certificate".
+    std::string verify_text() const;
 
-    // Sends close_notify (best effort, bounded by the timeout).
+    // Sends close_notify (best effort, bounded by the timeout; the peer's reply is not
+    // awaited) and restores the descriptors' flags; reads and writes then fail (EPIPE).
     void shutdown();
 
 private:
     Session(SSL* ssl, int rfd, int wfd, int timeout_ms);
+    static Result<Session> start(SSL* ssl, int rfd, int wfd, int timeout_ms, bool server);
+    Status handshake(bool server);
     ssize_t read(void* buf, size_t len);
     ssize_t write(void const* buf, size_t len);
+    void restore_flags();
+    void release();
 
     SSL* m_ssl = nullptr;
     int m_rfd = -1;
     int m_wfd = -1;
     int m_timeout_ms = 0;
+    int m_rfd_flags = -1; // the descriptors' file status flags before the session (-1: none)
+    int m_wfd_flags = -1;
+    bool m_failed = false; // a fatal error or shutdown: no more reads, writes or close_notify
 };
 
 // OpenSSL's text for the most recent failure in this thread ("" when none), and clears
