@@ -16,7 +16,9 @@ constexpr Command kCommands[] = {
         "host's fully qualified name), control/locals and control/rcpthosts (me and\n"
         "localhost), control/services (the services to run), the aliases\n"
         "alias/.qmail-postmaster, .qmail-root and .qmail-mailer-daemon delivering to\n"
-        "alias/Maildir/, and a self-signed control/tls/cert.pem and key.pem.\n"
+        "alias/Maildir/, a self-signed control/tls/cert.pem and key.pem, and the\n"
+        "supervised services service/send and, for each listener whose programs are\n"
+        "installed, service/SERVICE (with control/tcp.smtp and its cdb); see mailctl start.\n"
         "\n"
         "SERVICE is smtp, submission, smtps, pop3, pop3s, imap or imaps; ADDR is *, an\n"
         "IPv4 address or [IPv6]. Without --listen every service listens on its standard\n"
@@ -72,6 +74,50 @@ constexpr Command kCommands[] = {
         "Exit codes: 0 send was asked, 100 usage error, 111 send is not running or could\n"
         "not be signalled.\n",
         run_flush },
+    { "start", "start svscan and every service of the install (send, smtp, ...)",
+        "usage: mailctl start\n"
+        "\n"
+        "Runs ROOT/bin/svscan ROOT/service in the background (its own session, output\n"
+        "appended to ROOT/log/svscan.log), which starts a supervise for every service\n"
+        "directory mailctl init wrote (service/send: the delivery processes; service/smtp,\n"
+        "submission, smtps: tcpserver and smtpd) and one for its logger (multilog into\n"
+        "ROOT/log/NAME/). Then waits up to 10 seconds until every service is up for a\n"
+        "second and prints one line per service. When svscan runs already it only reports.\n"
+        "Needs root. Exit codes: 0 everything is up, 100 usage error, 111 svscan could not\n"
+        "be started or a service is not up (its line says so; svscan keeps trying).\n",
+        run_start },
+    { "stop", "stop every service, let deliveries in flight finish, end svscan",
+        "usage: mailctl stop [--timeout SECONDS]\n"
+        "\n"
+        "Tells every service to go down (svc -d: send stops starting deliveries and waits\n"
+        "for those in flight, then saves its retry times), waits until all are down (at\n"
+        "most SECONDS, default 300), then ends svscan, which stops the loggers once they\n"
+        "have written everything. Finally checks that no process of the install is left.\n"
+        "Needs root. Exit codes: 0 stopped (or was not running), 100 usage error, 111 a\n"
+        "service did not stop in time or processes are left (named on stderr).\n",
+        run_stop },
+    { "restart", "restart one service (mailctl restart smtp) or everything",
+        "usage: mailctl restart [SERVICE] [--timeout SECONDS]\n"
+        "\n"
+        "With SERVICE (a directory in ROOT/service), brings it down as mailctl stop does\n"
+        "(svc -d, waiting at most SECONDS, default 300) and up again (svc -u). Without,\n"
+        "runs mailctl stop and then mailctl start. Needs root.\n"
+        "Exit codes: 0 up again, 100 usage error or no such service, 111 it did not stop\n"
+        "or did not come up.\n",
+        run_restart },
+    { "status", "show svscan, each service (pid, uptime, restarts) and the queue",
+        "usage: mailctl status\n"
+        "\n"
+        "Prints whether svscan runs, then one line per service in svstat's words with the\n"
+        "number of restarts supervise made (run started again after it ended by itself),\n"
+        "and its logger's line:\n"
+        "\n"
+        "  send: up (pid 812) 3600 seconds, restarts 0; log: up (pid 813) 3600 seconds, ...\n"
+        "\n"
+        "and last the queue counts (root only, as mailctl queue --stats).\n"
+        "Exit codes: 0 svscan runs and every service meant to be up is, 100 usage error,\n"
+        "111 otherwise.\n",
+        run_status },
 };
 
 } // namespace

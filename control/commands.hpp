@@ -32,5 +32,9 @@ int run_init(std::string const& root, Args const& args);
 int run_check(std::string const& root, Args const& args);
 int run_queue(std::string const& root, Args const& args);
 int run_flush(std::string const& root, Args const& args);
+int run_start(std::string const& root, Args const& args);
+int run_stop(std::string const& root, Args const& args);
+int run_restart(std::string const& root, Args const& args);
+int run_status(std::string const& root, Args const& args);
 
 } // namespace admin

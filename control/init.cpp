@@ -6,6 +6,7 @@
 #include "fd.hpp"
 #include "log.hpp"
 #include "privs.hpp"
+#include "service_dirs.hpp"
 #include "services.hpp"
 #include "tls_keys.hpp"
 
@@ -190,6 +191,7 @@ int run_init(std::string const& root, Args const& args)
         mta::log::warn("control/services exists and was kept; edit it to change the services");
     write_aliases(w);
     write_tls(w, hostname);
+    write_service_dirs(root);
     std::printf("configured %s for %s\n", root.c_str(), hostname.c_str());
     return mta::kExitOk;
 }

@@ -64,6 +64,11 @@ std::vector<Entry> tree_layout()
     out.push_back(directory("domains", conf::kUserVmail, conf::kGroupNofiles, 0750));
     out.push_back(directory("service", "root", "root", 0755));
     out.push_back(directory("log", "root", "root", 0755));
+    // One log directory per supervised service, written by multilog as the log account.
+    for (const char* name :
+        { "send", "smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps" })
+        out.push_back(
+            directory(std::string("log/") + name, conf::kUserLog, conf::kGroupNofiles, 0750));
     out.push_back(directory("doc", "root", "root", 0755));
     out.push_back(directory("man", "root", "root", 0755));
     add_queue(out);

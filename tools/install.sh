@@ -24,4 +24,8 @@ done
 for f in docs/man/*.md; do
     [ -e "$f" ] && install -m 0644 "$f" "$ROOT/man/"
 done
+# The systemd unit that runs svscan on ROOT/service, for hosts that boot with systemd
+# (docs/supervision.md says how to enable it; nothing is enabled here).
+sed "s|@ROOT@|$ROOT|g" supervise/mail-suite.service.in >"$ROOT/doc/mail-suite.service"
+chmod 0644 "$ROOT/doc/mail-suite.service"
 echo "install: installed into $ROOT"

@@ -1,42 +1,40 @@
 #!/bin/sh
-# make run: configures ROOT on first use, checks it, and starts the delivery processes
-# (ROOT/bin/start ./Maildir/) in the background unless send runs already.
+# make run: configures ROOT on first use (mailctl init, with $MAILSUITE_INIT_ARGS, e.g.
+# "--hostname mx.example.org --listen smtp=127.0.0.1:2525"), checks it, starts svscan on
+# ROOT/service (mailctl start, which does nothing when it runs already), and says where
+# mail goes, how to send a test message and where the logs are.
 set -eu
 ROOT=$1
 if [ ! -e "$ROOT/control/me" ]; then
-    "$ROOT/bin/mailctl" init
+    # shellcheck disable=SC2086
+    "$ROOT/bin/mailctl" init ${MAILSUITE_INIT_ARGS:-}
 else
     echo "run: $ROOT is configured already (control/me exists); mailctl init not run"
 fi
 "$ROOT/bin/mailctl" check
 
-MUTEX=$ROOT/queue/lock/sendmutex
-LOG=$ROOT/log/send.log
-PIDFILE=$ROOT/log/send.pid
-# send holds an exclusive flock on the mutex while it runs and keeps its pid there.
-send_running() { ! flock -n -s "$MUTEX" true; }
-send_pid() { head -n 1 "$MUTEX" 2>/dev/null || true; }
-
 if [ "$(id -u)" != 0 ]; then
-    echo "run: not root: the delivery processes were not started (start must run as root)"
-elif send_running; then
-    echo "run: the delivery processes run already (send pid $(send_pid)); nothing started"
-else
-    # start becomes send: its pid is send's. setsid detaches it from make's session.
-    setsid "$ROOT/bin/start" ./Maildir/ </dev/null >>"$LOG" 2>&1 &
-    tries=0
-    until send_running && [ -n "$(send_pid)" ]; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 100 ]; then
-            echo "run: the delivery processes did not start; the end of $LOG:" >&2
-            tail -n 5 "$LOG" >&2
-            exit 111
-        fi
-        sleep 0.1
-    done
-    send_pid >"$PIDFILE"
-    echo "run: started the delivery processes: $ROOT/bin/start ./Maildir/ (send pid" \
-        "$(send_pid), with lspawn and clean; local mail is delivered now)"
-    echo "run: send logs to $LOG; stop it with: kill -TERM \$(cat $PIDFILE)"
+    echo "run: not root: the services were not started (mailctl start must run as root)"
+    exit 0
 fi
-echo "run: installed and configured $ROOT; no SMTP, POP3 or IMAP service is part of this build yet"
+"$ROOT/bin/mailctl" start
+
+ME=$(head -n 1 "$ROOT/control/me")
+SMTP=$(sed -n 's/^smtp=//p' "$ROOT/control/services" | head -n 1)
+echo
+echo "run: mail-suite runs from $ROOT (mailctl status shows it; mailctl stop stops it)."
+echo "run: mail for postmaster@$ME (and root, mailer-daemon) goes to $ROOT/alias/Maildir/;"
+echo "run: mail for a local account u goes to ~u/Maildir/ (see $ROOT/control/locals)."
+if [ -n "$SMTP" ]; then
+    HOSTPART=${SMTP%:*}
+    PORT=${SMTP##*:}
+    case $HOSTPART in
+    \*) HOSTPART=127.0.0.1 ;;
+    \[*) HOSTPART=${HOSTPART#[} HOSTPART=${HOSTPART%]} ;;
+    esac
+    echo "run: SMTP listens on $SMTP; send a test message with:"
+    echo "run:   swaks --server $HOSTPART --port $PORT --to postmaster@$ME"
+fi
+echo "run: or locally: echo 'Subject: test' | $ROOT/bin/sendmail postmaster@$ME"
+echo "run: logs: $ROOT/log/NAME/current (send, smtp, ...); read them with" \
+    "tai64nlocal < $ROOT/log/send/current"

@@ -1,28 +1,36 @@
-"""make run: install, configure on first use, check, start the delivery processes once,
-and say what it did."""
+"""make run: install, configure on first use, check, start svscan with every service once
+(mailctl start), say where mail goes; the running system accepts a message on its SMTP
+port and delivers it; a second make run keeps everything as it is."""
 import os
 import re
-import signal
+import smtplib
+import socket
 import subprocess
 import time
 import unittest
 
 import support
-from support import run, running
 
 WAIT = 20  # seconds: upper bound for anything the test waits for
+HOST = "run.example"
 
 
-def make_run(root):
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_run(root, port):
+    env = dict(os.environ)
+    env["MAILSUITE_INIT_ARGS"] = f"--hostname {HOST} --listen smtp=127.0.0.1:{port}"
     return subprocess.run(["make", "-s", "run", f"ROOT={root}", f"SAN={support.SAN}"],
-                          cwd=support.TOP, capture_output=True, text=True, timeout=600)
+                          cwd=support.TOP, capture_output=True, text=True, timeout=600, env=env)
 
 
-def send_pid(root):
-    """The pid in the sendmutex, or None."""
-    with open(os.path.join(root, "queue", "lock", "sendmutex")) as f:
-        text = f.read().strip()
-    return int(text) if text.isdigit() else None
+def svscan_pid(root):
+    with open(os.path.join(root, "service", ".svscan.lock")) as f:
+        return int(f.read())
 
 
 class MakeRunTest(unittest.TestCase):
@@ -30,38 +38,31 @@ class MakeRunTest(unittest.TestCase):
         base, root = support.new_root()
         self.addCleanup(support.remove, base)
         self.addCleanup(self.stop, root)
-        first = make_run(root)
+        port = free_port()
+        first = make_run(root, port)
         self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
         self.assertIn("wrote control/me", first.stdout)
+        self.assertIn("wrote service/send", first.stdout)
+        self.assertIn("wrote service/smtp", first.stdout)
         self.assertIn("no problems found", first.stdout)
         self.assertTrue(os.path.exists(os.path.join(root, "control/tls/cert.pem")))
-        m = re.search(r"run: started the delivery processes: .*/bin/start \./Maildir/ \(send "
-                      r"pid (\d+)", first.stdout)
+        m = re.search(r"started svscan \(pid (\d+)\)", first.stdout)
         self.assertIsNotNone(m, first.stdout)
         pid = int(m[1])
-        self.assertEqual(send_pid(root), pid)
-        with open(os.path.join(root, "log", "send.pid")) as f:
-            self.assertEqual(f.read(), f"{pid}\n")
-        self.assertIn(f"kill -TERM $(cat {root}/log/send.pid)", first.stdout)
+        self.assertEqual(svscan_pid(root), pid)
         with open(f"/proc/{pid}/comm") as f:
-            self.assertEqual(f.read(), "send\n")
+            self.assertEqual(f.read(), "svscan\n")
+        self.assertRegex(first.stdout, r"(?m)^send: up \(pid \d+\)")
+        self.assertRegex(first.stdout, r"(?m)^smtp: up \(pid \d+\)")
+        self.assertIn(f"postmaster@{HOST}", first.stdout)
+        self.assertIn(f"swaks --server 127.0.0.1 --port {port} --to postmaster@{HOST}",
+                      first.stdout)
+        self.assertIn(f"tai64nlocal < {root}/log/send/current", first.stdout)
 
-        # Mail is delivered now: a message to postmaster lands in alias/Maildir/new. This
-        # host's name may have no dot, which inject would qualify with itself (vm.vm, as
-        # qmail-inject does): give the install a dotted name, and send the new locals
-        # (SIGHUP rereads them).
-        with open(os.path.join(root, "control/me"), "w") as f:
-            f.write("kept.example\n")
-        with open(os.path.join(root, "control/locals"), "w") as f:
-            f.write("kept.example\nlocalhost\n")
-        os.kill(pid, signal.SIGHUP)
-        time.sleep(0.2)
-        env = {"PATH": "/usr/bin:/bin"}
-        if support.SAN == "1":
-            env["ASAN_OPTIONS"] = "detect_leaks=0"
-        proc = run(root, "inject", input="To: postmaster\nSubject: after make run\n\nhi\n",
-                   env=env)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
+        # The running system accepts a message over SMTP and delivers it.
+        with smtplib.SMTP("127.0.0.1", port, timeout=WAIT) as smtp:
+            smtp.sendmail("someone@remote.example", [f"postmaster@{HOST}"],
+                          "Subject: after make run\n\nhi\n")
         new = os.path.join(root, "alias", "Maildir", "new")
         deadline = time.monotonic() + WAIT
         while not os.listdir(new):
@@ -69,57 +70,29 @@ class MakeRunTest(unittest.TestCase):
             time.sleep(0.02)
         with open(os.path.join(new, os.listdir(new)[0])) as f:
             text = f.read()
-        self.assertIn("Delivered-To: postmaster@kept.example\n", text)
+        self.assertIn(f"Delivered-To: postmaster@{HOST}\n", text)
         self.assertIn("Subject: after make run\n", text)
 
-        second = make_run(root)
+        second = make_run(root, port)
         self.assertEqual(second.returncode, 0, second.stdout + second.stderr)
         self.assertIn("configured already", second.stdout)
-        self.assertIn(f"the delivery processes run already (send pid {pid})", second.stdout)
+        self.assertIn(f"svscan runs already (pid {pid})", second.stdout)
+        self.assertEqual(svscan_pid(root), pid)
         with open(os.path.join(root, "control/me")) as f:
-            self.assertEqual(f.read(), "kept.example\n")
-        self.assertEqual(send_pid(root), pid)
-        with open(os.path.join(root, "log", "send.log")) as f:
+            self.assertEqual(f.read(), f"{HOST}\n")
+        with open(os.path.join(root, "log", "send", "current")) as f:
             log = f.read()
         self.assertNotIn("already running", log)  # no second send was even tried
         self.assertRegex(log, r"status: local \d+/\d+ remote")
 
     def stop(self, root):
-        """SIGTERM to the send that make run started; waits until it has gone."""
-        try:
-            pid = send_pid(root)
-        except OSError:
+        """mailctl stop; fails when a process of the install is left."""
+        mailctl = os.path.join(root, "bin", "mailctl")
+        if not os.path.exists(mailctl):
             return
-        if pid is None or not running(pid):
-            return
-        with open(f"/proc/{pid}/comm") as f:
-            if f.read() != "send\n":
-                return
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + WAIT
-        while running(pid):
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                self.fail(f"send (pid {pid}) did not stop within {WAIT} s of SIGTERM")
-            time.sleep(0.02)
-        # lspawn and clean see end of file and exit too.
-        programs = os.path.join(root, "bin") + "/"
-        while True:
-            left = []
-            for entry in os.listdir("/proc"):
-                try:
-                    if entry.isdigit() and running(entry) \
-                            and os.readlink(f"/proc/{entry}/exe").startswith(programs):
-                        left.append(int(entry))
-                except OSError:
-                    continue
-            if not left:
-                break
-            if time.monotonic() > deadline:
-                for p in left:
-                    os.kill(p, signal.SIGKILL)
-                self.fail(f"still running after send stopped: {left}")
-            time.sleep(0.02)
+        proc = subprocess.run([mailctl, "stop", "--timeout", str(WAIT)], capture_output=True,
+                              text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
 
 
 if __name__ == "__main__":
