@@ -436,7 +436,8 @@ class DeliveryTest(unittest.TestCase):
         mark = self.log.mark()
         for i in range(3):
             self.inject(f"To: {USER}-sleepy@{HOST}\nSubject: sleepy {i}\n\nzzz\n")
-        names = {os.path.join(self.root, "bin", n): n for n in ("send", "lspawn", "local", "clean")}
+        names = {os.path.join(self.root, "bin", n): n
+                 for n in ("send", "lspawn", "local", "clean", "rspawn")}
         # (pid, program) -> (kind, Uid, Gid) of every process seen in start's tree. A child
         # of lspawn that has not yet become local is still lspawn's program: "fork".
         seen = {}
@@ -460,7 +461,7 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual([p for p, *_ in kinds["send"]], [send])  # start became send
         self.assertEqual(len(kinds["lspawn"]), 1, kinds["lspawn"])
         expect = {"send": support.uid("mss"), "clean": support.uid("msq"), "lspawn": 0,
-                  "local": self.uid, "program": self.uid}
+                  "local": self.uid, "program": self.uid, "rspawn": support.uid("msr")}
         for kind, procs in kinds.items():
             for pid, exe, uids, gids in procs:
                 if kind == "fork":  # before or after it dropped root for the recipient

@@ -1,0 +1,222 @@
+#!/bin/sh
+# bench/remote/run.sh - remote delivery beside Postfix's SMTP client (issue 6).
+#
+#     sh bench/remote/run.sh                  (as root, from anywhere in the repository)
+#     N=5000 SIZE=4096 RUNS=1 CONCURRENCY=20 TIMEOUT=600 sh bench/remote/run.sh
+#     REMOTE_BIN=/tmp/remote-variant sh bench/remote/run.sh   (try another remote binary)
+#
+# One smtp-sink (Postfix's test server, discarding everything) listens on 127.0.0.1 and a
+# free port. Both systems relay N messages of SIZE bytes for u@remote.example to it with
+# CONCURRENCY parallel deliveries (our concurrencyremote, Postfix's
+# default_destination_concurrency_limit):
+#   ours:    `make install` into a temporary ROOT, `mailctl init`, control/smtproutes
+#            `remote.example:[127.0.0.1]:PORT`; the messages are injected with send
+#            stopped (ROOT/bin/inject), then `ROOT/bin/start` runs and the clock runs
+#            until queue/mess is empty (send -> rspawn -> one remote per recipient).
+#   Postfix: a throwaway instance (`postfix -c DIR`, nothing listening) with
+#            relayhost [127.0.0.1]:PORT; the messages go into maildrop with sendmail while
+#            it is stopped, then it starts and the clock runs until its log shows N
+#            "status=sent" lines and the queue is empty.
+# CPU: clock ticks of send and its helpers with the children they reaped (rspawn reaps
+# every remote), and of Postfix's master and its children, per message.
+# Then the peak RSS of one remote delivering one message (getrusage of the child), and its
+# private memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup at the moment
+# of the final reply, with a sink that waits before answering).
+# Every wait is bounded; the trap stops everything and removes the temporary directory.
+set -eu
+cd "$(dirname "$0")/../.."
+N=${N:-5000}
+SIZE=${SIZE:-4096}
+RUNS=${RUNS:-1}
+CONCURRENCY=${CONCURRENCY:-20}
+TIMEOUT=${TIMEOUT:-600}
+
+die() {
+    echo "run.sh: $*" >&2
+    exit 111
+}
+[ "$(id -u)" = 0 ] || die "run as root"
+umask 022
+command -v smtp-sink >/dev/null || die "smtp-sink missing: sh tools/deps.sh test"
+command -v postfix >/dev/null || die "postfix missing: sh tools/deps.sh test"
+make -j2 all >/dev/null
+
+W=$(mktemp -d /tmp/bench_remote.XXXXXX)
+chmod 755 "$W"
+ROOT=$W/ms
+PF=$W/pf
+SINK_PID=""
+SEND_PID=""
+
+now() { date +%s.%N; }
+wait_for() { # seconds command...
+    limit=$(($1 * 10))
+    shift
+    i=0
+    while ! "$@"; do
+        i=$((i + 1))
+        [ "$i" -lt "$limit" ] || return 1
+        sleep 0.1
+    done
+}
+pf_running() { postfix -c "$PF/conf" status >/dev/null 2>&1; }
+ours_stop() {
+    [ -n "$SEND_PID" ] || return 0
+    kill -TERM "$SEND_PID" 2>/dev/null || true
+    wait "$SEND_PID" 2>/dev/null || true
+    SEND_PID=""
+}
+cleanup() {
+    status=$?
+    set +e
+    ours_stop
+    [ -f "$PF/conf/main.cf" ] && pf_running && postfix -c "$PF/conf" stop >/dev/null 2>&1
+    [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+    rm -rf "$W"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+smtp-sink -u postfix 127.0.0.1:"$PORT" 256 &
+SINK_PID=$!
+
+# The message: a header and SIZE bytes in all of 76-character lines.
+python3 - "$SIZE" >"$W/message" <<'PY'
+import sys
+size = int(sys.argv[1])
+head = "From: bench@example.org\nTo: u@remote.example\nSubject: remote bench\n\n"
+line = "x" * 75 + "\n"
+body = line * ((size - len(head)) // len(line))
+sys.stdout.write(head + body + "y" * (size - len(head) - len(body) - 1) + "\n")
+PY
+
+# --- ours
+make -s install ROOT="$ROOT" >/dev/null 2>&1 || die "make install ROOT=$ROOT failed"
+"$ROOT/bin/mailctl" init --hostname bench.example >/dev/null
+echo "remote.example:[127.0.0.1]:$PORT" >"$ROOT/control/smtproutes"
+echo "$CONCURRENCY" >"$ROOT/control/concurrencyremote"
+[ -z "${REMOTE_BIN:-}" ] || install -m 755 "$REMOTE_BIN" "$ROOT/bin/remote"
+# CPU clock ticks used so far by the processes given and by the children they reaped.
+ticks() {
+    for pid in "$@"; do
+        sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null || true
+    done | awk '{ s += $12 + $13 + $14 + $15 } END { print s + 0 }'
+}
+per_msg_ms() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$N" 'BEGIN { printf "%.2f", t * 1000 / hz / n }'; }
+queue_empty() { [ -z "$(find "$ROOT/queue/mess" -type f | head -1)" ]; }
+ours_run() {
+    i=0
+    while [ "$i" -lt "$N" ]; do
+        "$ROOT/bin/inject" -f bench@example.org u@remote.example <"$W/message"
+        i=$((i + 1))
+    done
+    t0=$(now)
+    "$ROOT/bin/start" ./Maildir/ </dev/null >"$W/send.log" 2>&1 &
+    SEND_PID=$!
+    sleep 0.2
+    helpers=$(pgrep -P "$SEND_PID" | tr '\n' ' ')
+    wait_for "$TIMEOUT" queue_empty || die "ours: queue not empty after $TIMEOUT s"
+    t1=$(now)
+    c1=$(ticks "$SEND_PID" $helpers)
+    ours_stop
+    sent=$(grep -c 'success: 127.0.0.1_accepted_message' "$W/send.log" || true)
+    [ "$sent" = "$N" ] || die "ours: $sent successes in the log, want $N"
+    OURS="$(awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "%.1f %.1f", b - a, n / (b - a) }') $(per_msg_ms "$c1")"
+}
+
+# --- Postfix
+install -d -m 755 "$PF/conf" "$PF/queue"
+install -d -o postfix -m 700 "$PF/data"
+cat >"$PF/conf/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $PF/queue
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = pf.bench.example
+mydomain = bench.example
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+relayhost = [127.0.0.1]:$PORT
+default_destination_concurrency_limit = $CONCURRENCY
+smtp_tls_security_level = none
+maillog_file = $PF/maillog
+maillog_file_prefixes = /tmp
+EOF
+cat >"$PF/conf/master.cf" <<'EOF'
+pickup     unix  n - n 60    1 pickup
+cleanup    unix  n - n -     0 cleanup
+qmgr       unix  n - n 300   1 qmgr
+rewrite    unix  - - n -     - trivial-rewrite
+bounce     unix  - - n -     0 bounce
+defer      unix  - - n -     0 bounce
+trace      unix  - - n -     0 bounce
+verify     unix  - - n -     1 verify
+flush      unix  n - n 1000? 0 flush
+proxymap   unix  - - n -     - proxymap
+smtp       unix  - - n -     - smtp
+relay      unix  - - n -     - smtp
+showq      unix  n - n -     - showq
+error      unix  - - n -     - error
+retry      unix  - - n -     - error
+discard    unix  - - n -     - discard
+anvil      unix  - - n -     1 anvil
+scache     unix  - - n -     1 scache
+postlog    unix-dgram n - n - 1 postlogd
+EOF
+touch -t 200001010000 "$PF/conf/main.cf" "$PF/conf/master.cf"
+postfix -c "$PF/conf" check || die "postfix check failed"
+pf_stopped() { ! pf_running; }
+pf_done() {
+    [ "$(grep -c 'status=sent' "$PF/maillog" 2>/dev/null || true)" -ge "$N" ] &&
+        [ -z "$(find "$PF/queue/maildrop" "$PF/queue/incoming" "$PF/queue/active" \
+            "$PF/queue/deferred" -type f 2>/dev/null | head -1)" ]
+}
+pf_run() {
+    : >"$PF/maillog"
+    i=0
+    while [ "$i" -lt "$N" ]; do
+        /usr/sbin/sendmail -C "$PF/conf" -f bench@example.org u@remote.example <"$W/message"
+        i=$((i + 1))
+    done
+    t0=$(now)
+    postfix -c "$PF/conf" start >/dev/null 2>&1 || die "postfix start failed"
+    master=$(tr -d ' ' <"$PF/queue/pid/master.pid")
+    wait_for "$TIMEOUT" pf_done || die "Postfix: not done after $TIMEOUT s"
+    t1=$(now)
+    c1=$(ticks "$master" $(pgrep -P "$master"))
+    postfix -c "$PF/conf" stop >/dev/null 2>&1
+    wait_for 60 pf_stopped || die "Postfix did not stop"
+    PF_RES="$(awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "%.1f %.1f", b - a, n / (b - a) }') $(per_msg_ms "$c1")"
+}
+# postdrop needs the queue's directories: one start and stop makes them.
+postfix -c "$PF/conf" start >/dev/null 2>&1 || die "postfix start failed"
+postfix -c "$PF/conf" stop >/dev/null 2>&1
+wait_for 60 pf_stopped || die "Postfix did not stop"
+
+echo "machine: $(nproc) CPUs, load before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "workload: $N messages of $SIZE bytes to u@remote.example -> smtp-sink 127.0.0.1:$PORT, concurrency $CONCURRENCY"
+echo
+echo "| run | load | ours s | ours msg/s | ours CPU ms/msg | Postfix s | Postfix msg/s | Postfix CPU ms/msg | ours / Postfix |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+r=1
+while [ "$r" -le "$RUNS" ]; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    ours_run
+    pf_run
+    set -- $OURS
+    o_s=$1 o_r=$2 o_c=$3
+    set -- $PF_RES
+    echo "| $r | $load | $o_s | $o_r | $o_c | $1 | $2 | $3 | $(awk -v a="$o_r" -v b="$2" 'BEGIN { printf "%.2f", a / b }') |"
+    r=$((r + 1))
+done
+
+# --- memory of one remote
+python3 bench/remote/memory.py "$ROOT" "$W/message"

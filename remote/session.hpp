@@ -1,0 +1,62 @@
+// session - the ESMTP conversation with one exchanger on a connected socket: EHLO (HELO
+// when refused), STARTTLS whenever offered, MAIL with SIZE, BODY=8BITMIME and SMTPUTF8 as
+// needed and offered, the RCPTs and DATA (pipelined when offered), the message, QUIT.
+//
+//     remote::Attempt a = remote::converse(std::move(fd), params);
+//     if (a.end == remote::Attempt::End::done) return a.records;
+//
+// An attempt ends "done" with the report records (every SMTP outcome, including
+// failures: qmail-remote does not try the next exchanger once one answered), "next" when
+// this exchanger cannot be used but another may (verified TLS required and not offered
+// or not verified), or "plaintext" when an opportunistic TLS handshake failed: the
+// caller connects again without STARTTLS. problem says why, in one line.
+#pragma once
+
+#include "config.hpp"
+#include "dns.hpp"
+#include "fd.hpp"
+#include "smtp.hpp"
+#include "tls.hpp"
+
+#include <optional>
+#include <string>
+
+namespace remote {
+
+// The client TLS context, made on first use (most deliveries to routed relays never need
+// it, and loading the CA store costs time).
+class TlsClient {
+public:
+    explicit TlsClient(std::string ca_file)
+        : m_ca_file(std::move(ca_file))
+    {
+    }
+    mta::Result<mta::tls::Context const*> get();
+
+private:
+    std::string m_ca_file;
+    std::optional<mta::tls::Context> m_ctx;
+};
+
+struct SessionParams {
+    Config const& config;
+    Target const& target;
+    int message_fd;
+    MessageFacts facts;
+    bool offer_tls; // false on the plaintext retry after a failed handshake
+    bool require_tls; // control/tlsdestinations
+    TlsClient& tls;
+};
+
+struct Attempt {
+    enum class End { done, next, plaintext } end = End::done;
+    std::string records;
+    std::string problem;
+};
+
+Attempt converse(mta::Fd fd, SessionParams const& params);
+
+// "mx.example.org[192.0.2.1]", or the address alone for a literal target.
+std::string describe(Target const& target);
+
+} // namespace remote

@@ -1,0 +1,85 @@
+#include "remote_hook.hpp"
+
+#include "exit_codes.hpp"
+
+namespace rspawn {
+
+namespace {
+
+int rank(char letter)
+{
+    return letter == 'K' ? 2 : letter == 'Z' ? 1 : 0;
+}
+
+bool is_message_record(char letter)
+{
+    return letter == 'K' || letter == 'Z' || letter == 'D';
+}
+
+} // namespace
+
+std::string map_records(std::string_view output)
+{
+    std::vector<std::string_view> records;
+    while (!output.empty()) {
+        size_t end = output.find('\0');
+        records.push_back(output.substr(0, end));
+        if (end == std::string_view::npos)
+            break;
+        output.remove_prefix(end + 1);
+    }
+    std::erase_if(records, [](std::string_view r) { return r.empty(); });
+    if (records.empty())
+        return "Zremote produced no output.\n";
+    std::string_view const first = records.front();
+    if (is_message_record(first[0]))
+        return std::string(first);
+    std::string_view message;
+    for (auto r : records)
+        if (is_message_record(r[0])) {
+            message = r;
+            break;
+        }
+    if (message.empty())
+        return "Zremote produced no message record.\n";
+    if (first[0] == 'r')
+        return std::string(message);
+    char const verdict = first[0] == 's' ? 'Z' : first[0] == 'h' ? 'D' : 'Z';
+    std::string out(1, verdict);
+    out += first.substr(1);
+    if (rank(message[0]) <= rank(verdict))
+        out += message.substr(1);
+    return out;
+}
+
+std::string report_remote(mta::ExitStatus status, std::string_view output)
+{
+    if (status.signaled)
+        return "Zremote crashed.\n";
+    if (status.code_or_signal == mta::kExitTemp || status.code_or_signal == mta::kExitExecFailed)
+        return "ZUnable to run remote.\n";
+    if (status.code_or_signal != mta::kExitOk)
+        return "DUnable to run remote.\n";
+    return map_records(output);
+}
+
+std::vector<std::string> remote_arguments(
+    std::string const& root, std::string const& sender, std::string const& recipient)
+{
+    std::string host = recipient.substr(recipient.rfind('@') + 1);
+    return { root + "/bin/remote", host, sender, recipient };
+}
+
+mta::SpawnHook::Started RemoteHook::start(
+    int message_fd, std::string const& sender, std::string const& recipient, int output_fd)
+{
+    mta::SpawnOptions opt;
+    opt.fds = { { 0, message_fd }, { 1, output_fd }, { 2, output_fd } };
+    opt.env = m_env;
+    auto child = mta::Child::spawn(remote_arguments(m_root, sender, recipient), opt);
+    if (!child)
+        return "ZUnable to run remote: " + child.error().text() + ". (#4.3.0)\n";
+    return std::move(*child);
+}
+
+} // namespace rspawn
