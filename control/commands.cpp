@@ -118,6 +118,47 @@ constexpr Command kCommands[] = {
         "Exit codes: 0 svscan runs and every service meant to be up is, 100 usage error,\n"
         "111 otherwise.\n",
         run_status },
+    { "domain", "add, delete and list virtual domains; set a domain's catch-all",
+        "usage: mailctl domain add DOMAIN\n"
+        "       mailctl domain del DOMAIN [--force]\n"
+        "       mailctl domain list\n"
+        "       mailctl domain catchall DOMAIN bounce|discard|deliver USER\n"
+        "\n"
+        "add makes DOMAIN a virtual domain: it goes into control/rcpthosts,\n"
+        "control/virtualdomains and users/assign (users/cdb is rebuilt), gets the directory\n"
+        "domains/DOMAIN/ and the user postmaster@DOMAIN (without a password). Mail to\n"
+        "DOMAIN is delivered by vdeliver, run from domains/DOMAIN/.qmail-default.\n"
+        "del removes all of that, mailboxes included; when they hold mail it asks for\n"
+        "--force. list prints one line per domain: its name, users and catch-all.\n"
+        "catchall says what happens to mail for unknown names of DOMAIN: bounce (the\n"
+        "default), discard, or deliver to the mailbox of USER@DOMAIN.\n"
+        "A running send is told to reread control/virtualdomains. See docs/accounts.md.\n"
+        "Exit codes: 0 done, 100 usage error or refused, 111 a file could not be written.\n",
+        run_domain },
+    { "user", "add, delete, list virtual users; set passwords; show a mailbox",
+        "usage: mailctl user add USER@DOMAIN [--password-stdin]\n"
+        "       mailctl user del USER@DOMAIN [--force]\n"
+        "       mailctl user passwd USER@DOMAIN [--password-stdin]\n"
+        "       mailctl user list [DOMAIN]\n"
+        "       mailctl user info USER@DOMAIN\n"
+        "\n"
+        "add creates domains/DOMAIN/USER/Maildir/ and the password of USER@DOMAIN in\n"
+        "users/passwd (a yescrypt hash, readable by root and msp only). The password is\n"
+        "asked twice on the terminal, or read as one line from standard input with\n"
+        "--password-stdin; it is never taken from the command line. A user's own .qmail\n"
+        "files go into domains/DOMAIN/USER/. del removes the user and the mailbox (with\n"
+        "--force when it holds mail). info prints the mailbox path, message count and size.\n"
+        "Exit codes: 0 done, 100 usage error or refused, 111 a file could not be written.\n",
+        run_user },
+    { "alias", "add, delete and list aliases of virtual domains",
+        "usage: mailctl alias add NAME@DOMAIN TARGET...\n"
+        "       mailctl alias del NAME@DOMAIN\n"
+        "       mailctl alias list [DOMAIN]\n"
+        "\n"
+        "add makes NAME@DOMAIN forward to every TARGET address (replacing the targets an\n"
+        "existing alias had), as domains/DOMAIN/.qmail-NAME with one &TARGET line each.\n"
+        "Exit codes: 0 done, 100 usage error or refused, 111 a file could not be written.\n",
+        run_alias },
 };
 
 } // namespace

@@ -36,5 +36,8 @@ int run_start(std::string const& root, Args const& args);
 int run_stop(std::string const& root, Args const& args);
 int run_restart(std::string const& root, Args const& args);
 int run_status(std::string const& root, Args const& args);
+int run_domain(std::string const& root, Args const& args);
+int run_user(std::string const& root, Args const& args);
+int run_alias(std::string const& root, Args const& args);
 
 } // namespace admin

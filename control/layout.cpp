@@ -60,6 +60,7 @@ std::vector<Entry> tree_layout()
     out.push_back(directory("control", "root", "root", 0755));
     out.push_back(directory("control/tls", "root", "root", 0755));
     out.push_back(directory("users", "root", "root", 0755));
+    out.push_back(Entry { Kind::File, "users/passwd", conf::kUserPasswd, "root", 0400 });
     out.push_back(directory("alias", conf::kUserAlias, conf::kGroupMail, 02755));
     out.push_back(directory("domains", conf::kUserVmail, conf::kGroupNofiles, 0750));
     out.push_back(directory("service", "root", "root", 0755));
@@ -99,6 +100,8 @@ std::vector<Entry> program_layout(std::vector<std::string> const& programs)
         Entry entry { Kind::Program, "bin/" + name, "root", "root", 0755 };
         if (name == "queue")
             entry = Entry { Kind::Program, "bin/queue", conf::kUserQueue, conf::kGroupMail, 04711 };
+        if (name == "auth") // reads users/passwd; nothing else runs as msp
+            entry = Entry { Kind::Program, "bin/auth", conf::kUserPasswd, "root", 04711 };
         out.push_back(entry);
         if (name == "sendmail")
             for (const char* link : kSendmailLinks)

@@ -12,8 +12,8 @@
 set -eu
 BUILD_PACKAGES="g++ make libssl-dev libcdb-dev tinycdb catch2 libcrypt-dev libunbound-dev
 python3 openssl passwd procps"
-TEST_PACKAGES="clang libclang-rt-14-dev swaks postfix postfix-cdb postfix-lmdb dnsmasq-base
-daemontools fetchmail isync ca-certificates"
+TEST_PACKAGES="clang libclang-rt-14-dev swaks libnet-ssleay-perl postfix postfix-cdb postfix-lmdb dnsmasq-base
+daemontools fetchmail isync ca-certificates dovecot-pop3d dovecot-imapd"
 packages=$BUILD_PACKAGES
 [ "${1:-}" = test ] && packages="$packages $TEST_PACKAGES"
 

@@ -1,0 +1,330 @@
+#include "maildrop.hpp"
+
+#include "command.hpp"
+#include "fd.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace pop3d {
+
+namespace {
+
+constexpr time_t kTmpLifetime = 36 * 3600;
+
+void clean_tmp(std::string const& dir)
+{
+    auto names = mta::list_directory(dir + "/tmp");
+    if (!names)
+        return;
+    time_t const now = ::time(nullptr);
+    for (auto const& name : *names) {
+        std::string const path = dir + "/tmp/" + name;
+        struct stat st;
+        if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+            && st.st_atime + kTmpLifetime < now)
+            (void)::unlink(path.c_str());
+    }
+}
+
+std::string octets(std::vector<Message> const& messages, size_t& count)
+{
+    uint64_t total = 0;
+    count = 0;
+    for (auto const& m : messages)
+        if (!m.deleted) {
+            ++count;
+            total += m.size;
+        }
+    return std::to_string(total);
+}
+
+} // namespace
+
+mta::Result<std::vector<Message>> scan_maildir(std::string const& dir)
+{
+    clean_tmp(dir);
+    std::vector<Message> out;
+    for (const char* sub : { "new", "cur" }) {
+        auto names = mta::list_directory(dir + "/" + sub);
+        if (!names)
+            return names.error();
+        for (auto& name : *names) {
+            if (name[0] == '.')
+                continue;
+            Message m;
+            m.path = std::string(sub) + "/" + name;
+            struct stat st;
+            if (::stat((dir + "/" + m.path).c_str(), &st) == -1 || !S_ISREG(st.st_mode))
+                continue;
+            m.uid = name.substr(0, name.find(':'));
+            m.size = static_cast<uint64_t>(st.st_size);
+            m.mtime = st.st_mtime;
+            out.push_back(std::move(m));
+        }
+    }
+    std::sort(out.begin(), out.end(), [](Message const& a, Message const& b) {
+        return a.mtime != b.mtime ? a.mtime < b.mtime : a.uid < b.uid;
+    });
+    return out;
+}
+
+mta::Status send_message(int fd, mta::Writer& out, long long body_lines)
+{
+    char buf[65536];
+    std::string chunk;
+    chunk.reserve(sizeof buf + sizeof buf / 2);
+    bool line_start = true;
+    bool in_header = true;
+    char previous = '\n';
+    long long lines_left = body_lines;
+    bool done = false;
+    while (!done) {
+        ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got == -1 && errno == EINTR)
+            continue;
+        if (got == -1)
+            return mta::Error::from_errno("unable to read message");
+        if (got == 0)
+            break;
+        size_t const n = size_t(got);
+        chunk.clear();
+        size_t i = 0;
+        while (i < n) {
+            bool const at_start = line_start;
+            if (at_start) {
+                if (body_lines >= 0 && !in_header && lines_left-- <= 0) {
+                    done = true;
+                    break;
+                }
+                if (buf[i] == '.')
+                    chunk += '.';
+            }
+            auto const* found = static_cast<char const*>(std::memchr(buf + i, '\n', n - i));
+            size_t const end = found ? size_t(found - buf) : n;
+            if (end > i) {
+                chunk.append(buf + i, end - i);
+                previous = buf[end - 1];
+                line_start = false;
+            }
+            if (!found)
+                break;
+            if (previous != '\r')
+                chunk += '\r';
+            chunk += '\n';
+            previous = '\n';
+            // the empty line (LF or CRLF) ends the header
+            if (at_start && (end == i || (end == i + 1 && buf[i] == '\r')))
+                in_header = false;
+            line_start = true;
+            i = end + 1;
+        }
+        if (auto st = out.put(chunk); !st)
+            return st;
+    }
+    if (!line_start)
+        if (auto st = out.put("\r\n"); !st)
+            return st;
+    return out.put(".\r\n");
+}
+
+Maildrop::Maildrop(std::string dir, std::vector<Message> messages, mta::Writer& out)
+    : m_dir(std::move(dir))
+    , m_messages(std::move(messages))
+    , m_out(out)
+{
+}
+
+std::string Maildrop::greeting() const
+{
+    size_t count = 0;
+    std::string const total = octets(m_messages, count);
+    return "+OK maildrop has " + std::to_string(count) + " messages (" + total + " octets)\r\n";
+}
+
+mta::Status Maildrop::reply(std::string const& text)
+{
+    return m_out.put(text);
+}
+
+Message* Maildrop::message_arg(std::string_view arg, mta::Status& st)
+{
+    auto n = parse_number(arg);
+    if (!n) {
+        st = reply("-ERR invalid message number: " + std::string(arg.substr(0, 40)) + "\r\n");
+        return nullptr;
+    }
+    if (*n == 0) {
+        st = reply("-ERR messages are numbered from 1\r\n");
+        return nullptr;
+    }
+    if (*n > m_messages.size()) {
+        st = reply("-ERR no such message: there are only " + std::to_string(m_messages.size())
+            + " messages\r\n");
+        return nullptr;
+    }
+    Message& m = m_messages[*n - 1];
+    if (m.deleted) {
+        st = reply("-ERR message " + std::to_string(*n) + " is deleted\r\n");
+        return nullptr;
+    }
+    return &m;
+}
+
+mta::Status Maildrop::stat()
+{
+    size_t count = 0;
+    std::string const total = octets(m_messages, count);
+    return reply("+OK " + std::to_string(count) + " " + total + "\r\n");
+}
+
+mta::Status Maildrop::list(bool uidl, bool has_arg, std::string const& arg)
+{
+    if (has_arg) {
+        mta::Status st;
+        Message const* m = message_arg(arg, st);
+        if (!m)
+            return st;
+        size_t const n = size_t(m - m_messages.data()) + 1;
+        return reply(
+            "+OK " + std::to_string(n) + " " + (uidl ? m->uid : std::to_string(m->size)) + "\r\n");
+    }
+    if (auto st = reply(uidl ? "+OK unique-id listing follows\r\n" : greeting()); !st)
+        return st;
+    std::string line;
+    for (size_t i = 0; i < m_messages.size(); ++i) {
+        Message const& m = m_messages[i];
+        if (m.deleted)
+            continue;
+        line = std::to_string(i + 1);
+        line += ' ';
+        line += uidl ? m.uid : std::to_string(m.size);
+        line += "\r\n";
+        if (auto st = m_out.put(line); !st)
+            return st;
+    }
+    return reply(".\r\n");
+}
+
+mta::Status Maildrop::retr(std::string const& arg, bool top)
+{
+    auto args = split_args(arg);
+    if (arg.empty() || args.size() != (top ? 2u : 1u))
+        return reply(top ? "-ERR syntax error: TOP message lines\r\n"
+                         : "-ERR syntax error: RETR message\r\n");
+    long long lines = -1;
+    if (top) {
+        auto n = parse_number(args[1]);
+        if (!n)
+            return reply("-ERR invalid line count: " + std::string(args[1].substr(0, 40)) + "\r\n");
+        lines = static_cast<long long>(*n);
+    }
+    mta::Status st;
+    Message const* m = message_arg(args[0], st);
+    if (!m)
+        return st;
+    auto fd = mta::open_read(m_dir + "/" + m->path);
+    if (!fd)
+        return reply("-ERR [SYS/TEMP] unable to read the message; it may have been removed\r\n");
+    if (auto ok = reply(top ? "+OK top of message follows\r\n"
+                            : "+OK " + std::to_string(m->size) + " octets\r\n");
+        !ok)
+        return ok;
+    return send_message(fd->get(), m_out, lines);
+}
+
+mta::Status Maildrop::quit()
+{
+    bool all = true;
+    for (auto const& m : m_messages) {
+        std::string const path = m_dir + "/" + m.path;
+        if (m.deleted) {
+            if (::unlink(path.c_str()) == -1 && errno != ENOENT)
+                all = false;
+        } else if (m.path.compare(0, 4, "new/") == 0) {
+            std::string const target = m_dir + "/cur/" + m.path.substr(4) + ":2,";
+            (void)::rename(path.c_str(), target.c_str());
+        }
+    }
+    return reply(all ? "+OK bye\r\n" : "-ERR [SYS/TEMP] unable to remove all deleted messages\r\n");
+}
+
+mta::Result<bool> Maildrop::handle_line(std::string_view line)
+{
+    Command const c = parse_command(line);
+    auto no_arg = [&](const char* name) {
+        return reply(std::string("-ERR syntax error: ") + name + " takes no argument\r\n");
+    };
+    mta::Status st;
+    switch (c.verb) {
+    case Verb::empty:
+        st = reply("-ERR empty command\r\n");
+        break;
+    case Verb::unknown:
+        st = reply("-ERR unknown command\r\n");
+        break;
+    case Verb::user:
+    case Verb::pass:
+    case Verb::apop:
+    case Verb::auth:
+    case Verb::stls:
+        st = reply("-ERR already logged in\r\n");
+        break;
+    case Verb::capa:
+        st = c.has_arg ? no_arg("CAPA")
+                       : reply("+OK capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\n"
+                               "PIPELINING\r\nIMPLEMENTATION mail-suite\r\n.\r\n");
+        break;
+    case Verb::noop:
+        st = c.has_arg ? no_arg("NOOP") : reply("+OK\r\n");
+        break;
+    case Verb::stat:
+        st = c.has_arg ? no_arg("STAT") : stat();
+        break;
+    case Verb::list:
+        st = list(false, c.has_arg, c.arg);
+        break;
+    case Verb::uidl:
+        st = list(true, c.has_arg, c.arg);
+        break;
+    case Verb::retr:
+        st = retr(c.arg, false);
+        break;
+    case Verb::top:
+        st = retr(c.arg, true);
+        break;
+    case Verb::dele: {
+        Message* m = message_arg(c.arg, st);
+        if (m) {
+            m->deleted = true;
+            st = reply("+OK message " + c.arg + " deleted\r\n");
+        }
+        break;
+    }
+    case Verb::rset:
+        if (c.has_arg) {
+            st = no_arg("RSET");
+            break;
+        }
+        for (auto& m : m_messages)
+            m.deleted = false;
+        st = reply(greeting());
+        break;
+    case Verb::quit:
+        if (c.has_arg) {
+            st = no_arg("QUIT");
+            break;
+        }
+        if (auto q = quit(); !q)
+            return q.error();
+        return false;
+    }
+    if (!st)
+        return st.error();
+    return true;
+}
+
+} // namespace pop3d

@@ -1,0 +1,97 @@
+#include "maildrop.hpp"
+
+#include "fd.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+namespace {
+
+std::string send(std::string const& content, long long lines = -1)
+{
+    mta::test::TempDir dir;
+    std::string const path = dir.write("msg", content);
+    auto in = mta::open_read(path);
+    REQUIRE(in);
+    std::string const out_path = dir.file("out");
+    auto out_fd = mta::open_trunc(out_path);
+    REQUIRE(out_fd);
+    mta::Writer out(out_fd->get());
+    REQUIRE(pop3d::send_message(in->get(), out, lines));
+    REQUIRE(out.flush());
+    auto text = mta::read_file(out_path, 1 << 20);
+    REQUIRE(text);
+    return *text;
+}
+
+void make_maildir(mta::test::TempDir& dir)
+{
+    for (const char* sub : { "new", "cur", "tmp" })
+        REQUIRE(::mkdir((dir.path() + "/" + sub).c_str(), 0700) == 0);
+}
+
+void add(mta::test::TempDir& dir, std::string const& rel, std::string const& content, time_t mtime)
+{
+    std::string const path = dir.write(rel, content);
+    utimbuf times { mtime, mtime };
+    REQUIRE(::utime(path.c_str(), &times) == 0);
+}
+
+} // namespace
+
+TEST_CASE("pop3d: messages go out with CRLF and dot-stuffing", "[pop3d]")
+{
+    CHECK(send("a\n.b\n..c\n.\n") == "a\r\n..b\r\n...c\r\n..\r\n.\r\n");
+    CHECK(send("no newline") == "no newline\r\n.\r\n");
+    CHECK(send("") == ".\r\n");
+    CHECK(send("crlf\r\nkept\r\n") == "crlf\r\nkept\r\n.\r\n");
+    CHECK(send("H: 1\n\nb1\nb2\nb3\n", 2) == "H: 1\r\n\r\nb1\r\nb2\r\n.\r\n");
+    CHECK(send("H: 1\n\nb1\n", 0) == "H: 1\r\n\r\n.\r\n");
+    CHECK(send("H: 1\nH: 2\n", 5) == "H: 1\r\nH: 2\r\n.\r\n");
+    // a CR, LF or '.' on a 64 KiB read boundary
+    std::string const edge(65535, 'x');
+    CHECK(send(edge + "\r\nnext\n") == edge + "\r\nnext\r\n.\r\n");
+    CHECK(send(edge + "\n.dot\n") == edge + "\r\n..dot\r\n.\r\n");
+    CHECK(send(std::string(65536, 'y') + "\n") == std::string(65536, 'y') + "\r\n.\r\n");
+    std::string big(100000, 'x');
+    CHECK(send(big + "\n").size() == big.size() + 5);
+}
+
+TEST_CASE("pop3d: the Maildir scan and a session", "[pop3d]")
+{
+    mta::test::TempDir dir;
+    make_maildir(dir);
+    add(dir, "cur/200.B.host:2,S", "Subject: b\n\nbody b\n", 200);
+    add(dir, "new/100.A.host", "Subject: a\n\nbody a\n", 100);
+    add(dir, "new/.hidden", "x", 50);
+    auto scanned = pop3d::scan_maildir(dir.path());
+    REQUIRE(scanned);
+    REQUIRE(scanned->size() == 2);
+    CHECK((*scanned)[0].uid == "100.A.host");
+    CHECK((*scanned)[1].uid == "200.B.host");
+    CHECK((*scanned)[1].path == "cur/200.B.host:2,S");
+
+    std::string const out_path = dir.file("out");
+    auto out_fd = mta::open_trunc(out_path);
+    REQUIRE(out_fd);
+    mta::Writer out(out_fd->get());
+    pop3d::Maildrop drop(dir.path(), std::move(*scanned), out);
+    CHECK(drop.greeting() == "+OK maildrop has 2 messages (38 octets)\r\n");
+    for (const char* line : { "STAT", "DELE 2", "UIDL", "LIST 2", "RETR 1" })
+        CHECK(*drop.handle_line(line));
+    CHECK_FALSE(*drop.handle_line("QUIT"));
+    REQUIRE(out.flush());
+    auto text = mta::read_file(out_path, 1 << 20);
+    REQUIRE(text);
+    CHECK(*text
+        == "+OK 2 38\r\n+OK message 2 deleted\r\n+OK unique-id listing follows\r\n"
+           "1 100.A.host\r\n.\r\n-ERR message 2 is deleted\r\n+OK 19 octets\r\n"
+           "Subject: a\r\n\r\nbody a\r\n.\r\n+OK bye\r\n");
+    CHECK(::access((dir.path() + "/cur/200.B.host:2,S").c_str(), F_OK) == -1);
+    CHECK(::access((dir.path() + "/cur/100.A.host:2,").c_str(), F_OK) == 0);
+    CHECK(::access((dir.path() + "/new/100.A.host").c_str(), F_OK) == -1);
+}

@@ -1,0 +1,136 @@
+"""Helpers for the POP3 and account tests: an install with a virtual domain, a loopback
+accept loop that runs ROOT/bin/pop3d for each connection (as tcpserver would: socket on
+fd 0 and 1, TCP* variables), and a raw line-oriented POP3 client."""
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import support
+
+DOMAIN = "example.test"
+PASSWORD = "correct horse 7"
+
+
+def san_env(san_dir):
+    env = {"PATH": "/usr/bin:/bin"}
+    if support.SAN == "1":
+        env["ASAN_OPTIONS"] = f"log_path={san_dir}/asan"
+        env["UBSAN_OPTIONS"] = f"log_path={san_dir}/ubsan:print_stacktrace=1"
+    return env
+
+
+def make_san_dir(base):
+    path = os.path.join(base, "san")
+    os.mkdir(path)
+    os.chmod(path, 0o1777)
+    return path
+
+
+def mailctl(root, *args, input=None, env=None):
+    return support.run(root, "mailctl", *args, input=input, env=env)
+
+
+def install_with_domain(test_cls, prefix):
+    """make install, mailctl init, domain add, user u with PASSWORD; sets cls.base/root."""
+    assert os.geteuid() == 0, "the integration suite runs as root (as CI does)"
+    test_cls.base, test_cls.root = support.new_root(prefix)
+    test_cls.addClassCleanup(support.remove, test_cls.base)
+    support.install_configured(test_cls.root, "mx.test")
+    test_cls.san_dir = make_san_dir(test_cls.base)
+    for args, stdin in ((("domain", "add", DOMAIN), None),
+                        (("user", "add", f"u@{DOMAIN}", "--password-stdin"), PASSWORD + "\n")):
+        proc = mailctl(test_cls.root, *args, input=stdin, env=san_env(test_cls.san_dir))
+        assert proc.returncode == 0, proc.stderr
+    with open(os.path.join(test_cls.root, "control", "authfaildelay"), "w") as f:
+        f.write("1\n")
+
+
+def maildir(root, user, domain=DOMAIN):
+    return os.path.join(root, "domains", domain, user, "Maildir")
+
+
+class PopServer:
+    """Accepts on 127.0.0.1 (a free port) and runs ROOT/bin/pop3d [args] per connection
+    with TCPREMOTEIP = remote_ip (a made-up address lets tests act as a distant client)."""
+
+    def __init__(self, root, env, args=(), remote_ip=None):
+        self.root, self.env, self.args, self.remote_ip = root, env, list(args), remote_ip
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.procs = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                conn, addr = self.sock.accept()
+            except OSError:
+                return
+            env = dict(self.env)
+            env.update(TCPREMOTEIP=self.remote_ip or addr[0], TCPREMOTEPORT=str(addr[1]),
+                       TCPLOCALIP="127.0.0.1", TCPLOCALPORT=str(self.port))
+            proc = subprocess.Popen([os.path.join(self.root, "bin", "pop3d"), *self.args],
+                                    stdin=conn.fileno(), stdout=conn.fileno(), env=env)
+            conn.close()
+            self.procs.append(proc)
+
+    def stop(self):
+        """Stops accepting; waits for every pop3d (killing those still running after 10 s);
+        returns the list of exit codes."""
+        self.stopping = True
+        self.sock.close()
+        codes = []
+        for p in self.procs:
+            try:
+                codes.append(p.wait(timeout=10))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes.append(p.wait())
+        return codes
+
+
+class Raw:
+    """A plain POP3 client speaking lines: send(), line(), multi()."""
+
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.file = self.sock.makefile("rb")
+        self.greeting = self.line()
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self):
+        return self.file.readline().decode("latin-1").rstrip("\r\n")
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.line()
+
+    def multi(self):
+        lines = []
+        while True:
+            line = self.line()
+            if line == ".":
+                return lines
+            lines.append(line)
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def wait_for(predicate, timeout=10, step=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
