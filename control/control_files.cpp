@@ -207,6 +207,7 @@ std::vector<ControlFile> const& known_control_files()
         { "timeoutremote", ValueKind::Integer, 1, kDay },
         { "timeoutsmtpd", ValueKind::Integer, 1, kDay },
         { "databytes", ValueKind::Integer, 0, 2147483647 },
+        { "maxrcpt", ValueKind::Integer, 1, 1000000 },
         { "defaultdomain", ValueKind::Host },
         { "defaulthost", ValueKind::Host },
         { "plusdomain", ValueKind::Host },

@@ -70,7 +70,7 @@ std::optional<Plan> take_argument(char option, std::string const& value, Options
         if (value.starts_with('p'))
             return just(Action::list_queue);
         if (value.starts_with('s'))
-            return just(Action::unsupported, "-bs is not supported by this build");
+            return just(Action::smtp);
         return usage("unknown mode -b" + value);
     default: // -B type, -e mode, -o option, -p protocol: qmail has one way of each
         break;

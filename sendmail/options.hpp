@@ -16,7 +16,8 @@
 //   - `-F name` wins over `-f`'s clearing of MAILNAME and over an inherited QMAILNAME
 //     (in qmail `-f` silently dropped an earlier `-F`);
 //   - `-f <addr>` loses one surrounding pair of angle brackets;
-//   - `-bs` is refused ("not supported by this build") until the SMTP server exists.
+//   - `-bs` runs ROOT/bin/smtpd -L (a local user's SMTP session on stdin and stdout;
+//     qmail ran qmail-smtpd as it is) with the tcpserver variables and RELAYCLIENT unset.
 // Nothing here fails: a bad command line is a Plan with Action::usage and a problem text.
 #pragma once
 
@@ -34,7 +35,7 @@ enum class Action {
     list_queue, // -bp, or invoked as mailq: run ROOT/bin/mailctl queue
     newaliases, // invoked as newaliases: say where aliases live, exit 100
     usage, // a usage error: problem, then the usage line; exit 100
-    unsupported, // a mode this build does not have (-bs): problem only; exit 100
+    smtp, // -bs: run ROOT/bin/smtpd -L on standard input and output
 };
 
 // One change to inject's environment: set to value, or unset when value is empty.
@@ -50,11 +51,11 @@ struct Plan {
     // then "--" and the recipients from the command line.
     std::vector<std::string> inject_args;
     std::vector<EnvChange> env; // applied in order
-    std::string problem; // usage, unsupported: the one-line reason
+    std::string problem; // usage: the one-line reason
 };
 
-inline constexpr const char* kUsage
-    = "usage: sendmail [-t] [-i] [-f sender] [-F name] [-bm | -bp] [-oX] [--] [recipient ...]";
+inline constexpr const char* kUsage = "usage: sendmail [-t] [-i] [-f sender] [-F name] [-bm | -bp "
+                                      "| -bs] [-oX] [--] [recipient ...]";
 
 // invoked_as: the last component of argv[0] ("sendmail", "mailq", "newaliases");
 // args: argv[1] onwards.

@@ -71,9 +71,14 @@ void die_usage(std::string const& problem)
     ::_exit(mta::kExitPerm);
 }
 
-void die_unsupported(std::string const& problem)
+void exec_smtpd(std::string const& root)
 {
-    mta::log::fatal(mta::kExitPerm, problem);
+    auto env = mta::EnvBuilder::from_current();
+    for (char const* name :
+        { "PROTO", "TCPLOCALIP", "TCPLOCALHOST", "TCPLOCALPORT", "TCPREMOTEIP", "TCPREMOTEHOST",
+            "TCPREMOTEINFO", "TCPREMOTEPORT", "RELAYCLIENT", "SMTPS", "DATABYTES" })
+        env.unset(name);
+    exec_or_die({ root + "/bin/smtpd", "-L" }, env);
 }
 
 void die_newaliases(std::string const& root)

@@ -28,7 +28,9 @@ std::string unreadable_queue_dir(std::string const& root);
 // Needs read access to the queue (root); otherwise "listing the queue needs root", 100.
 [[noreturn]] void exec_queue_listing(std::string const& root);
 [[noreturn]] void die_usage(std::string const& problem);
-[[noreturn]] void die_unsupported(std::string const& problem);
+// -bs: replaces this process with ROOT/bin/smtpd -L, the tcpserver variables, RELAYCLIENT,
+// SMTPS and DATABYTES removed from the environment.
+[[noreturn]] void exec_smtpd(std::string const& root);
 [[noreturn]] void die_newaliases(std::string const& root);
 
 } // namespace sendmail

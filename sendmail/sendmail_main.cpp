@@ -1,7 +1,7 @@
 // sendmail - the sendmail command line that programs call, in front of inject (like
 // qmail's sendmail wrapper). Also installed as bin/mailq (lists the queue) and
 // bin/newaliases (explains that aliases need no rebuilding). See docs/man/sendmail.8.md.
-// Exit codes: inject's own (sendmail replaces itself with it); 100 usage error,
+// Exit codes: inject's own (sendmail replaces itself with it; with -bs smtpd's); 100 usage error,
 // newaliases, or listing the queue without the right to read it; 111 a temporary failure.
 #include "install_root.hpp"
 #include "log.hpp"
@@ -21,8 +21,6 @@ int main(int argc, char** argv)
             std::vector<std::string>(argv + (argc > 0 ? 1 : 0), argv + argc));
         if (plan.action == sendmail::Action::usage)
             sendmail::die_usage(plan.problem);
-        if (plan.action == sendmail::Action::unsupported)
-            sendmail::die_unsupported(plan.problem);
         auto root = mta::install_root();
         if (!root)
             mta::log::fatal(mta::kExitTemp, "unable to find the install root", root.error());
@@ -33,6 +31,8 @@ int main(int argc, char** argv)
             sendmail::die_newaliases(*root);
         if (plan.action == sendmail::Action::list_queue)
             sendmail::exec_queue_listing(*root);
+        if (plan.action == sendmail::Action::smtp)
+            sendmail::exec_smtpd(*root);
         sendmail::exec_inject(*root, plan);
     });
 }

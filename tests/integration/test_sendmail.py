@@ -119,15 +119,19 @@ class SendmailTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 100, args)
             self.assertEqual(proc.stderr.splitlines(), [
                 f"sendmail: fatal: {problem}",
-                "sendmail: usage: sendmail [-t] [-i] [-f sender] [-F name] [-bm | -bp] "
+                "sendmail: usage: sendmail [-t] [-i] [-f sender] [-F name] [-bm | -bp | -bs] "
                 "[-oX] [--] [recipient ...]"])
         self.assertEqual(self.todo_files(), before)
 
-    def test_bs_is_refused(self):
-        proc = run(self.root, "sendmail", "-bs", input="HELO x\r\n")
-        self.assertEqual(proc.returncode, 100)
-        self.assertEqual(proc.stdout, "")
-        self.assertEqual(proc.stderr, "sendmail: fatal: -bs is not supported by this build\n")
+    def test_bs_runs_smtpd(self):
+        # Sessions that queue mail are in test_smtpd.py; here only the hand-over.
+        proc = run(self.root, "sendmail", "-bs", input="HELO x\r\nQUIT\r\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        lines = proc.stdout.splitlines()  # text mode: CRLF read as one line end
+        self.assertRegex(lines[0], r"^220 \S+ ESMTP$")
+        self.assertRegex(lines[1], r"^250 \S+$")
+        self.assertRegex(lines[2], r"^221 2\.0\.0 \S+$")
+        self.assertEqual(proc.stderr, "")
 
     def test_mailq_as_root_lists_the_queue(self):
         listing = run(self.root, "mailctl", "queue")

@@ -1,0 +1,463 @@
+#include "session.hpp"
+
+#include "exit_codes.hpp"
+#include "log.hpp"
+#include "received.hpp"
+
+#include <array>
+#include <ctime>
+#include <unistd.h>
+
+namespace smtpd {
+
+namespace {
+
+// A reply text from elsewhere (the queue's fd 6): printable ASCII only, bounded.
+std::string printable(std::string_view text)
+{
+    std::string out;
+    for (char c : text.substr(0, 400))
+        out += c >= ' ' && c <= '~' ? c : '?';
+    return out;
+}
+
+// "x.y.z" from the first "(#x.y.z)" in text whose class digit is want, else "".
+std::string enhanced_code_in(std::string_view text, char want)
+{
+    for (auto at = text.find("(#"); at != std::string_view::npos; at = text.find("(#", at + 2)) {
+        auto const end = text.find(')', at);
+        if (end == std::string_view::npos)
+            return "";
+        std::string_view const code = text.substr(at + 2, end - at - 2);
+        bool ok = code.size() >= 5 && code.size() <= 9 && code[0] == want && code[1] == '.'
+            && code.find_first_not_of("0123456789.") == std::string_view::npos;
+        if (ok)
+            return std::string(code);
+    }
+    return "";
+}
+
+std::string problem_reply(Problem problem)
+{
+    switch (problem) {
+    case Problem::bare_lf:
+        return "550 5.6.0 message refused: bare LF in the message (line ends must be CRLF)";
+    case Problem::bare_cr:
+        return "550 5.6.0 message refused: bare CR in the message (line ends must be CRLF)";
+    case Problem::too_big:
+        return "552 5.3.4 sorry, that message size exceeds my databytes limit";
+    case Problem::line_too_long:
+        return "550 5.6.0 message refused: a line longer than " + std::to_string(kMaxLineBytes)
+            + " bytes";
+    case Problem::too_many_hops:
+        return "554 5.4.6 too many hops, this message is looping";
+    case Problem::none:
+        break;
+    }
+    return "";
+}
+
+} // namespace
+
+std::string queue_failure_reply(std::string_view text)
+{
+    bool const permanent = !text.empty() && text[0] == 'D';
+    std::string_view const body = text.empty() ? "qq failure" : text.substr(1);
+    std::string code = enhanced_code_in(body, permanent ? '5' : '4');
+    if (code.empty())
+        code = permanent ? "5.3.0" : "4.3.0";
+    return std::string(permanent ? "554 " : "451 ") + code + " " + printable(body);
+}
+
+Session::Session(Config const& config)
+    : m_config(config)
+    , m_in(0, config.timeout_ms)
+    , m_out(1, config.timeout_ms)
+    , m_mailboxes(config.root + "/users/recipients.cdb")
+{
+}
+
+// --- output ----------------------------------------------------------------------------
+
+void Session::reply(std::string_view line)
+{
+    std::string text(line);
+    text += "\r\n";
+    if (auto st = m_out.put(text); !st)
+        ::_exit(0); // the client is gone
+}
+
+void Session::error(std::string_view line)
+{
+    reply(line);
+    if (++m_errors >= kMaxErrors)
+        close_with("421 4.7.0 " + m_config.greeting + " too many errors, closing connection");
+}
+
+void Session::flush()
+{
+    if (auto st = m_out.flush(); !st)
+        ::_exit(0);
+}
+
+void Session::close_with(std::string_view line)
+{
+    reply(line);
+    (void)m_out.flush();
+    if (m_tls)
+        m_tls->shutdown();
+    ::_exit(0);
+}
+
+void Session::input_failed(mta::Error error)
+{
+    if (error.errnum == ETIMEDOUT)
+        close_with("421 4.4.2 " + m_config.greeting + " timeout, closing connection");
+    ::_exit(0); // the connection broke: nobody to tell
+}
+
+// --- the command loop --------------------------------------------------------------------
+
+void Session::serve()
+{
+    if (m_config.implicit_tls)
+        start_tls();
+    reply("220 " + m_config.greeting + " ESMTP");
+    while (next_command()) { }
+}
+
+bool Session::next_command()
+{
+    if (!m_in.has_buffered())
+        flush();
+    auto got = m_in.get_line(m_line, kMaxCommandBytes);
+    if (!got)
+        input_failed(got.error());
+    if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
+        return false;
+    if (*got == mta::LineStatus::too_long) {
+        if (auto st = m_in.skip_line(); !st)
+            input_failed(st.error());
+        error("500 5.5.2 line too long");
+        return true;
+    }
+    if (m_line.find('\0') != std::string::npos) {
+        error("500 5.5.2 NUL byte in command");
+        return true;
+    }
+    dispatch(parse_command(m_line));
+    return true;
+}
+
+void Session::dispatch(Command const& cmd)
+{
+    switch (cmd.verb) {
+    case Verb::helo:
+        return helo(cmd.argument, false);
+    case Verb::ehlo:
+        return helo(cmd.argument, true);
+    case Verb::mail:
+        return mail(cmd.argument);
+    case Verb::rcpt:
+        return rcpt(cmd.argument);
+    case Verb::data:
+        return data(cmd.argument);
+    case Verb::bdat:
+        return bdat(cmd.argument);
+    case Verb::rset:
+        reset();
+        return reply("250 2.0.0 flushed");
+    case Verb::noop:
+        return reply("250 2.0.0 ok");
+    case Verb::vrfy:
+        return reply("252 2.0.0 send some mail, I'll try my best");
+    case Verb::help:
+        return reply("214 2.0.0 mail-suite smtpd, see RFC 5321");
+    case Verb::quit:
+        return quit();
+    case Verb::starttls:
+        return starttls(cmd.argument);
+    case Verb::unknown:
+        break;
+    }
+    error("502 5.5.1 unimplemented");
+}
+
+// --- the commands ------------------------------------------------------------------------
+
+void Session::helo(std::string_view arg, bool esmtp)
+{
+    if (arg.empty())
+        return error(esmtp ? "501 5.5.4 syntax: EHLO hostname" : "501 5.5.4 syntax: HELO hostname");
+    reset();
+    m_helo = std::string(arg.substr(0, 255));
+    m_esmtp = esmtp;
+    if (!esmtp)
+        return reply("250 " + m_config.greeting);
+    std::string text = "250-" + m_config.greeting + "\r\n250-PIPELINING\r\n250-8BITMIME\r\n";
+    text += m_config.databytes ? "250-SIZE " + std::to_string(m_config.databytes) : "250-SIZE";
+    text += "\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n";
+    bool const tls_offer = m_config.tls_files && !m_tls && !m_config.local_user;
+    text += tls_offer ? "250-CHUNKING\r\n250 STARTTLS" : "250 CHUNKING";
+    reply(text);
+}
+
+void Session::mail(std::string_view arg)
+{
+    if (m_tx.has_mail)
+        return error("503 5.5.1 nested MAIL command");
+    auto parsed = parse_mail(arg);
+    if (auto* bad = std::get_if<ArgError>(&parsed))
+        return error(bad->reply);
+    auto& args = std::get<MailArgs>(parsed);
+    if (m_config.databytes && args.size && *args.size > m_config.databytes)
+        return reply("552 5.3.4 message size exceeds fixed maximum message size");
+    m_tx.has_mail = true;
+    m_tx.utf8 = args.smtputf8;
+    m_tx.sender = args.sender.is_null() ? ""
+        : args.sender.domain.empty()    ? args.sender.local
+                                        : args.sender.local + "@" + args.sender.domain;
+    reply("250 2.1.0 ok");
+}
+
+void Session::rcpt(std::string_view arg)
+{
+    if (!m_tx.has_mail)
+        return error("503 5.5.1 MAIL first");
+    if (m_tx.filter)
+        return error("503 5.5.1 BDAT transfer in progress");
+    auto parsed = parse_rcpt(arg, m_tx.utf8);
+    if (auto* bad = std::get_if<ArgError>(&parsed))
+        return error(bad->reply);
+    mta::Address& to = std::get<RcptArgs>(parsed).recipient;
+    auto [sender_local, sender_domain] = mta::split_at_last_at(m_tx.sender);
+    if (in_badmailfrom(m_config, sender_local, sender_domain))
+        return reply("553 5.7.1 sorry, your envelope sender is in my badmailfrom list");
+    if (m_tx.recipients.size() >= m_config.maxrcpt)
+        return reply("452 4.5.3 too many recipients");
+    if (is_local_literal(m_config, to.domain))
+        to.domain = m_config.localiphost;
+    std::string address = to.domain.empty() ? to.local : to.local + "@" + to.domain;
+    if (m_config.relayclient) {
+        address += *m_config.relayclient;
+    } else {
+        auto allowed = rcpthost_allowed(m_config, to.local, to.domain);
+        if (!allowed) {
+            mta::log::warn("unable to read control/morercpthosts.cdb", allowed.error());
+            return reply("451 4.3.0 unable to read controls");
+        }
+        if (!*allowed)
+            return reply("553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+    }
+    if (address.size() > mta::kMaxAddressBytes)
+        return reply("553 5.1.3 address too long");
+    auto mailbox = m_mailboxes.check(to.local, to.domain);
+    if (!mailbox) {
+        mta::log::warn("unable to read users/recipients.cdb", mailbox.error());
+        return reply("451 4.3.0 unable to read the recipient table");
+    }
+    if (*mailbox == Mailbox::unknown)
+        return reply("550 5.1.1 sorry, no mailbox here by that name");
+    m_tx.recipients.push_back(std::move(address));
+    reply("250 2.1.5 ok");
+}
+
+bool Session::transaction_ready(bool chunking)
+{
+    if (!m_tx.has_mail)
+        error("503 5.5.1 MAIL first");
+    else if (m_tx.recipients.empty())
+        error("503 5.5.1 RCPT first");
+    else if (!chunking && m_tx.filter)
+        error("503 5.5.1 BDAT transfer in progress");
+    else
+        return true;
+    return false;
+}
+
+std::optional<mta::QueueClient> Session::open_queue(bool utf8)
+{
+    auto queue = mta::QueueClient::open(m_config.root);
+    if (!queue) {
+        mta::log::warn("unable to start the queue program", queue.error());
+        return std::nullopt;
+    }
+    ReceivedInfo info { m_config.remote_host, m_config.remote_ip, m_config.remote_info, m_helo,
+        m_config.local_host, m_esmtp, utf8, "" };
+    if (m_tls)
+        info.tls = m_tls->version() + " " + m_tls->cipher();
+    queue->put(received_line(info, ::time(nullptr)));
+    return std::move(*queue);
+}
+
+void Session::data(std::string_view arg)
+{
+    if (!arg.empty())
+        return error("501 5.5.4 syntax: DATA");
+    if (!transaction_ready(false))
+        return;
+    auto queue = open_queue(m_tx.utf8);
+    if (!queue)
+        return reset(), reply("451 4.3.0 qqt failure");
+    reply("354 go ahead, end with <CRLF>.<CRLF>");
+    flush();
+    MessageFilter filter(Framing::dot, m_config.databytes);
+    read_data(*queue, filter);
+    finish_message(*queue, filter);
+}
+
+// Reads up to and including CRLF.CRLF, a line or a buffer's worth at a time.
+void Session::read_data(mta::QueueClient& queue, MessageFilter& filter)
+{
+    while (!filter.ended()) {
+        auto got = m_in.get_line(m_line, mta::kBufferSize);
+        if (!got)
+            input_failed(got.error());
+        if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
+            ::_exit(0); // the client left in the middle: the queue removes its files
+        m_stored.clear();
+        filter.feed(m_line, m_stored);
+        if (*got == mta::LineStatus::line)
+            filter.feed("\n", m_stored);
+        if (!m_stored.empty())
+            queue.put(m_stored);
+    }
+}
+
+void Session::finish_message(mta::QueueClient& queue, MessageFilter& filter)
+{
+    if (filter.problem() != Problem::none) {
+        reset();
+        return reply(problem_reply(filter.problem()));
+    }
+    queue.from(m_tx.sender);
+    for (auto const& r : m_tx.recipients)
+        queue.to(r);
+    pid_t const pid = queue.pid();
+    mta::QueueResult result = queue.close();
+    reset();
+    if (!result.ok())
+        return reply(queue_failure_reply(result.text));
+    reply("250 2.0.0 ok " + std::to_string(::time(nullptr)) + " qp " + std::to_string(pid));
+}
+
+void Session::bdat(std::string_view arg)
+{
+    auto parsed = parse_bdat(arg);
+    if (auto* bad = std::get_if<ArgError>(&parsed))
+        close_with(bad->reply); // the chunk cannot be skipped: the stream is lost
+    auto const [size, last] = std::get<BdatArgs>(parsed);
+    std::uint64_t const limit = m_config.databytes;
+    // Each stored byte takes one or two on the wire (LF for CRLF): a chunk of more than
+    // twice the limit can only make the message too big, and is never read.
+    if (limit != 0 && size / 2 > limit)
+        close_with("552 5.3.4 message size exceeds fixed maximum message size");
+    if (!transaction_ready(true))
+        return read_chunk(size, nullptr, nullptr);
+    if (!m_tx.filter) {
+        m_tx.queue = open_queue(m_tx.utf8);
+        if (!m_tx.queue) {
+            read_chunk(size, nullptr, nullptr);
+            return reset(), reply("451 4.3.0 qqt failure");
+        }
+        m_tx.filter.emplace(Framing::counted, limit);
+    }
+    read_chunk(size, &*m_tx.queue, &*m_tx.filter);
+    if (last) {
+        m_stored.clear();
+        m_tx.filter->finish(m_stored);
+        if (!m_stored.empty())
+            m_tx.queue->put(m_stored);
+        mta::QueueClient queue = std::move(*m_tx.queue);
+        MessageFilter filter = *m_tx.filter;
+        return finish_message(queue, filter);
+    }
+    if (m_tx.filter->problem() != Problem::none) {
+        std::string const text = problem_reply(m_tx.filter->problem());
+        reset();
+        return reply(text);
+    }
+    reply("250 2.0.0 " + std::to_string(size) + " octets received");
+}
+
+// Reads exactly size bytes of a chunk; without a queue they are thrown away.
+void Session::read_chunk(std::uint64_t size, mta::QueueClient* queue, MessageFilter* filter)
+{
+    std::array<char, mta::kBufferSize> buf;
+    while (size > 0) {
+        std::size_t const want = size < buf.size() ? static_cast<std::size_t>(size) : buf.size();
+        auto got = m_in.read(buf.data(), want);
+        if (!got)
+            input_failed(got.error());
+        if (*got == 0)
+            ::_exit(0);
+        size -= *got;
+        if (!filter)
+            continue;
+        m_stored.clear();
+        filter->feed(std::string_view(buf.data(), *got), m_stored);
+        if (!m_stored.empty())
+            queue->put(m_stored);
+    }
+}
+
+void Session::reset()
+{
+    m_tx = Transaction {};
+}
+
+void Session::quit()
+{
+    close_with("221 2.0.0 " + m_config.greeting);
+}
+
+void Session::starttls(std::string_view arg)
+{
+    if (m_tls || !m_config.tls_files || m_config.local_user)
+        return error("502 5.5.1 STARTTLS not available");
+    if (!arg.empty())
+        return error("501 5.5.4 syntax: STARTTLS");
+    if (!m_tls_context) {
+        auto ctx = mta::tls::Context::server(m_config.cert_file, m_config.key_file);
+        if (!ctx) {
+            mta::log::warn(
+                "unable to load control/tls/cert.pem and key.pem: " + mta::tls::last_error_text());
+            return reply("454 4.7.0 TLS not available due to temporary reason");
+        }
+        m_tls_context = std::move(*ctx);
+    }
+    reply("220 2.0.0 ready to start TLS");
+    flush();
+    start_tls();
+}
+
+// The handshake; commands pipelined after STARTTLS were sent in plaintext and are dropped,
+// and the session starts again as if just connected (RFC 3207 4.2).
+void Session::start_tls()
+{
+    m_in.discard_buffered();
+    if (!m_tls_context) {
+        auto ctx = mta::tls::Context::server(m_config.cert_file, m_config.key_file);
+        if (!ctx)
+            mta::log::fatal(mta::kExitTemp,
+                "unable to load control/tls/cert.pem and key.pem: " + mta::tls::last_error_text());
+        m_tls_context = std::move(*ctx);
+    }
+    auto session = mta::tls::Session::accept(*m_tls_context, 0, 1, m_config.timeout_ms);
+    if (!session) {
+        mta::log::warn("TLS handshake with " + safe_text(m_config.remote_ip)
+            + " failed: " + session.error().text() + ": " + mta::tls::last_error_text());
+        ::_exit(0);
+    }
+    m_tls.emplace(std::move(*session));
+    m_tls->set_timeout(m_config.timeout_ms);
+    m_in.set_timeout(0);
+    m_in.set_read_fn(m_tls->read_fn());
+    m_out.set_timeout(0);
+    m_out.set_write_fn(m_tls->write_fn());
+    m_helo.clear();
+    m_esmtp = false;
+    reset();
+}
+
+} // namespace smtpd

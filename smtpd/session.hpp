@@ -1,0 +1,91 @@
+// session - one SMTP conversation on fd 0 and 1: the command loop, the transaction and
+// the replies (qmail-smtpd's smtpcommands[] with ESMTP, BDAT and STARTTLS added).
+//
+//     smtpd::Session session(config);
+//     session.serve();                            // returns at QUIT or end of input
+//
+// Every reply carries an enhanced status code (RFC 2034) except the greeting, the
+// HELO/EHLO replies and 354. Replies are buffered and flushed whenever no more pipelined
+// input is waiting. A timeout, too many errors or a failure that leaves the conversation
+// out of step ends it with a 421 (or the reply of the failing command) and _exit(0);
+// problems of our own (no TLS key...) exit 111.
+#pragma once
+
+#include "buffer.hpp"
+#include "command.hpp"
+#include "config.hpp"
+#include "message.hpp"
+#include "queue_client.hpp"
+#include "tls.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace smtpd {
+
+// Protocol errors (syntax, unknown verbs, commands out of order) tolerated per session.
+inline constexpr int kMaxErrors = 20;
+// The longest command line, CR included, LF not.
+inline constexpr std::size_t kMaxCommandBytes = 1000;
+
+class Session {
+public:
+    explicit Session(Config const& config);
+
+    // Implicit TLS (port 465) before the greeting, the greeting, then the command loop.
+    void serve();
+
+private:
+    struct Transaction {
+        bool has_mail = false;
+        std::string sender;
+        bool utf8 = false;
+        std::vector<std::string> recipients;
+        std::optional<mta::QueueClient> queue; // open during BDAT chunks
+        std::optional<MessageFilter> filter;
+    };
+
+    bool next_command();
+    void dispatch(Command const& cmd);
+    void helo(std::string_view arg, bool esmtp);
+    void mail(std::string_view arg);
+    void rcpt(std::string_view arg);
+    void data(std::string_view arg);
+    void bdat(std::string_view arg);
+    void starttls(std::string_view arg);
+    void quit();
+
+    bool transaction_ready(bool chunking);
+    std::optional<mta::QueueClient> open_queue(bool utf8);
+    void read_data(mta::QueueClient& queue, MessageFilter& filter);
+    void read_chunk(std::uint64_t size, mta::QueueClient* queue, MessageFilter* filter);
+    void finish_message(mta::QueueClient& queue, MessageFilter& filter);
+    void reset();
+    void start_tls();
+
+    void reply(std::string_view line);
+    void error(std::string_view line);
+    void flush();
+    [[noreturn]] void close_with(std::string_view line);
+    [[noreturn]] void input_failed(mta::Error error);
+
+    Config const& m_config;
+    mta::Reader m_in;
+    mta::Writer m_out;
+    std::optional<mta::tls::Context> m_tls_context;
+    std::optional<mta::tls::Session> m_tls;
+    std::string m_helo;
+    bool m_esmtp = false;
+    int m_errors = 0;
+    Transaction m_tx;
+    RecipientTable m_mailboxes;
+    std::string m_line;
+    std::string m_stored;
+};
+
+// The reply for a queue program failure: "451 4.3.0 text" or "554 5.x.x text", with the
+// enhanced code taken from a "(#x.y.z)" in the text when there is one.
+std::string queue_failure_reply(std::string_view text);
+
+} // namespace smtpd
