@@ -31,9 +31,12 @@ PROGRAM_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard */*_main.cpp))))
 # Programs built but not installed into ROOT/bin (build tools).
 NOINST := instdir
 # Programs that speak TLS or make keys.
-SSL_PROGRAMS := mailctl smtpd remote pop3d imapd
+SSL_PROGRAMS := mailctl smtpd remote rspawn pop3d imapd
 # Programs that resolve names (libunbound).
-DNS_PROGRAMS := remote
+DNS_PROGRAMS := remote rspawn
+# Other folders' module archives a program links too: rspawn runs remote's delivery code
+# in forked children instead of exec'ing bin/remote (docs/remote.md).
+EXTRA_ARCHIVES_rspawn := remote
 
 LIB_SRCS := $(filter-out %_test.cpp,$(wildcard lib/*.cpp))
 LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/auto_conf.o
@@ -88,7 +91,7 @@ $(foreach d,$(PROGRAM_DIRS),$(eval $(call folder_rule,$(d))))
 
 # bin/NAME: DIR/NAME_main.o + DIR's module archive + libmta.a
 define program_rule
-$(BUILD)/bin/$(1): $(BUILD)/$(2)/$(1)_main.o $(BUILD)/$(2)/lib$(2).a $(LIBMTA)
+$(BUILD)/bin/$(1): $(BUILD)/$(2)/$(1)_main.o $(BUILD)/$(2)/lib$(2).a $(foreach a,$(EXTRA_ARCHIVES_$(1)),$(BUILD)/$(a)/lib$(a).a) $(LIBMTA)
 	@mkdir -p $$(dir $$@)
 	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) $(if $(filter $(1),$(SSL_PROGRAMS)),$$(SSL_LIBS)) $(if $(filter $(1),$(DNS_PROGRAMS)),$$(DNS_LIBS))
 endef

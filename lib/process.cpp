@@ -95,6 +95,33 @@ void map_fds_in_child(ExecPlan& plan)
     ::_exit(kExitExecFailed);
 }
 
+// Child::run's child: the descriptors, then every other descriptor closed, credentials,
+// directory, environment; then body.
+[[noreturn]] void run_body(ExecPlan& plan, std::function<int()> const& body)
+{
+    map_fds_in_child(plan);
+    for (int fd = 0; fd < plan.min_temp_fd; ++fd)
+        if (std::none_of(
+                plan.fds.begin(), plan.fds.end(), [fd](FdMap const& m) { return m.child_fd == fd; })
+            && fd != plan.report_fd)
+            ::close(fd);
+    if (plan.credentials) {
+        Status st = drop_privileges(plan.credentials->uid, plan.credentials->gid);
+        if (!st)
+            fail_in_child(plan.report_fd, st.error());
+    }
+    if (plan.cwd && ::chdir(plan.cwd) == -1)
+        fail_in_child(plan.report_fd, Error::from_errno("unable to change directory"));
+    ::sigprocmask(SIG_SETMASK, &plan.empty_mask, nullptr);
+    if (!plan.envp.empty())
+        environ = plan.envp.data();
+    // The setup report ends here (end of file), and with it every inherited descriptor
+    // above the mapped ones (the report pipe sits above them too).
+    if (::close_range(static_cast<unsigned>(plan.min_temp_fd), ~0U, 0) == -1)
+        fail_in_child(plan.report_fd, Error::from_errno("unable to close descriptors"));
+    ::_exit(body());
+}
+
 // Reads the child's setup report into `report`: nothing (end of file at exec) means the
 // child got as far as exec. A failure here is a failure to read the pipe.
 Status read_report(int fd, std::optional<Error>& report)
@@ -120,13 +147,10 @@ Status read_report(int fd, std::optional<Error>& report)
     return {};
 }
 
-} // namespace
-
-Result<Child> Child::spawn(std::vector<std::string> const& argv, SpawnOptions const& options)
+// Forks; the child calls in_child(plan) (which never returns), the parent waits for the
+// child's setup report. The pid of a child that set itself up, or the setup error.
+Result<pid_t> fork_child(ExecPlan& plan, void (*in_child)(ExecPlan&, void const*), void const* arg)
 {
-    if (argv.empty())
-        return Error::plain("no program to run");
-    ExecPlan plan = make_plan(argv, options);
     auto report = make_pipe();
     if (!report)
         return report.error();
@@ -141,20 +165,47 @@ Result<Child> Child::spawn(std::vector<std::string> const& argv, SpawnOptions co
     if (pid == -1)
         return Error::from_errno("unable to fork");
     if (pid == 0)
-        run_child(plan);
-    Child child(pid);
+        in_child(plan, arg);
     report_write = Fd();
     std::optional<Error> failed;
     if (Status st = read_report(report->read_end.get(), failed); !st) {
-        (void)child.kill(SIGKILL); // state unknown: do not leave it running unsupervised
-        (void)child.wait();
+        ::kill(pid, SIGKILL); // state unknown: do not leave it running unsupervised
+        (void)wait_exitcode(pid);
         return st.error();
     }
     if (failed) {
-        (void)child.wait(); // it exits right after the report
+        (void)wait_exitcode(pid); // it exits right after the report
         return *failed;
     }
-    return child;
+    return pid;
+}
+
+} // namespace
+
+Result<Child> Child::spawn(std::vector<std::string> const& argv, SpawnOptions const& options)
+{
+    if (argv.empty())
+        return Error::plain("no program to run");
+    ExecPlan plan = make_plan(argv, options);
+    auto pid = fork_child(
+        plan, [](ExecPlan& p, void const*) { run_child(p); }, nullptr);
+    if (!pid)
+        return pid.error();
+    return Child(*pid);
+}
+
+Result<Child> Child::run(std::function<int()> const& body, SpawnOptions const& options)
+{
+    ExecPlan plan = make_plan({}, options);
+    auto pid = fork_child(
+        plan,
+        [](ExecPlan& p, void const* arg) {
+            run_body(p, *static_cast<std::function<int()> const*>(arg));
+        },
+        &body);
+    if (!pid)
+        return pid.error();
+    return Child(*pid);
 }
 
 Child::Child(Child&& other) noexcept

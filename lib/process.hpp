@@ -20,6 +20,7 @@
 
 #include "error.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -76,6 +77,13 @@ public:
     // its default action and no blocked signals, whatever the parent's settings.
     static Result<Child> spawn(
         std::vector<std::string> const& argv, SpawnOptions const& options = {});
+    // Runs body in a forked child instead of a program (no exec: the process image, its
+    // loaded libraries and its memory are shared copy-on-write), and body's value is the
+    // child's exit code (_exit: no atexit handlers, no destructors). options as for
+    // spawn(), except that every descriptor not named as a child_fd is closed in the
+    // child (it must not hold the parent's pipes) and the signal dispositions stay the
+    // parent's. body must not throw (wrap it in run_main); it runs only in the child.
+    static Result<Child> run(std::function<int()> const& body, SpawnOptions const& options = {});
 
     // Waits for the child to end. Afterwards pid() is -1.
     Result<ExitStatus> wait();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,4 +221,48 @@ TEST_CASE("the child can run under other credentials", "[lib][process][root]")
     auto child = Child::spawn({ "/bin/true" }, options);
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().errnum == EACCES);
+}
+
+TEST_CASE("run forks a child that runs a function with the mapped descriptors", "[lib][process]")
+{
+    auto out = make_pipe();
+    auto other = make_pipe(); // an unrelated pipe of the parent: closed in the child
+    REQUIRE(out.ok());
+    REQUIRE(other.ok());
+    int const other_fd = other->write_end.get();
+    SpawnOptions options;
+    options.fds = { { 1, out->write_end.get() } };
+    auto child = Child::run(
+        [other_fd] {
+            bool const closed = ::fcntl(other_fd, F_GETFD) == -1 && errno == EBADF;
+            std::string const text = closed ? "closed\n" : "open\n";
+            (void)write_all(1, text);
+            return 7;
+        },
+        options);
+    REQUIRE(child.ok());
+    REQUIRE(out->write_end.close().ok());
+    REQUIRE(other->write_end.close().ok());
+    CHECK(read_all(out->read_end.get()) == "closed\n");
+    auto status = child->wait();
+    REQUIRE(status.ok());
+    CHECK(status->exited_with(7));
+}
+
+TEST_CASE("a function run in a child that crashes is reported as signaled", "[lib][process]")
+{
+    auto child = Child::run([] {
+        ::raise(SIGKILL);
+        return 0;
+    });
+    REQUIRE(child.ok());
+    auto status = child->wait();
+    REQUIRE(status.ok());
+    CHECK(status->killed_by(SIGKILL));
+
+    SpawnOptions options;
+    options.fds = { { 0, 1000 } };
+    auto bad = Child::run([] { return 0; }, options);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().errnum == EBADF);
 }

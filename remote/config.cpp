@@ -14,36 +14,36 @@ namespace remote {
 
 namespace {
 
-constexpr char const* kControlTrouble = "ZUnable to read control files. (#4.3.0)\n";
+// Reads ROOT/control/NAME files; the first one that exists but cannot be read, or holds
+// a bad value, clears ok and the rest is not worth reading.
+struct ControlReader {
+    std::string const& root;
+    bool ok = true;
 
-[[noreturn]] void die_control()
-{
-    die_record(kControlTrouble);
-}
+    std::optional<std::string> line(char const* name)
+    {
+        auto got = mta::control::read_line(root + "/control/" + name);
+        ok = ok && got.ok();
+        return got ? *got : std::nullopt;
+    }
 
-std::optional<std::string> line(std::string const& root, char const* name)
-{
-    auto got = mta::control::read_line(root + "/control/" + name);
-    if (!got)
-        die_control();
-    return *got;
-}
+    std::vector<std::string> lines(char const* name)
+    {
+        auto got = mta::control::read_lines(root + "/control/" + name);
+        ok = ok && got.ok();
+        return got && *got ? **got : std::vector<std::string>();
+    }
 
-std::vector<std::string> lines(std::string const& root, char const* name)
-{
-    auto got = mta::control::read_lines(root + "/control/" + name);
-    if (!got)
-        die_control();
-    return got->value_or(std::vector<std::string>());
-}
-
-int seconds(std::string const& root, char const* name, int fallback)
-{
-    auto got = mta::control::read_int(root + "/control/" + name);
-    if (!got || (*got && (**got <= 0 || **got > 86400)))
-        die_control();
-    return got->has_value() ? static_cast<int>(**got) : fallback;
-}
+    int seconds(char const* name, int fallback)
+    {
+        auto got = mta::control::read_int(root + "/control/" + name);
+        if (!got || (*got && (**got <= 0 || **got > 86400))) {
+            ok = false;
+            return fallback;
+        }
+        return got->has_value() ? static_cast<int>(**got) : fallback;
+    }
+};
 
 } // namespace
 
@@ -66,6 +66,32 @@ bool tls_required(std::vector<std::string> const& tlsdestinations, std::string c
     return false;
 }
 
+bool read_controls(Config& c)
+{
+    ControlReader r { c.root };
+    auto me = r.line("me");
+    auto helo = r.line("helohost");
+    if (!r.ok || (!helo && !me))
+        return false;
+    c.helohost = helo ? *helo : *me;
+    c.timeoutconnect = r.seconds("timeoutconnect", c.timeoutconnect);
+    c.timeoutremote = r.seconds("timeoutremote", c.timeoutremote);
+    c.timeoutdns = r.seconds("timeoutdns", c.timeoutdns);
+    c.locals = r.lines("locals");
+    if (me) // our own name counts for the self-MX rule even when locals omits it
+        c.locals.push_back(*me);
+    c.smtproutes = r.lines("smtproutes");
+    c.resolvers = r.lines("resolvers");
+    c.tlsdestinations = r.lines("tlsdestinations");
+    std::string const ca = c.root + "/control/tlsca";
+    struct stat st;
+    if (::stat(ca.c_str(), &st) == 0)
+        c.tlsca = ca;
+    else if (errno != ENOENT)
+        return false;
+    return r.ok;
+}
+
 Config load_config(int argc, char** argv)
 {
     if (argc < 4)
@@ -76,28 +102,10 @@ Config load_config(int argc, char** argv)
     c.recipients.assign(argv + 3, argv + argc);
     auto root = mta::install_root();
     if (!root)
-        die_control();
+        die_record(kControlTrouble);
     c.root = *root;
-    auto me = line(c.root, "me");
-    auto helo = line(c.root, "helohost");
-    if (!helo && !me)
-        die_control();
-    c.helohost = helo ? *helo : *me;
-    c.timeoutconnect = seconds(c.root, "timeoutconnect", c.timeoutconnect);
-    c.timeoutremote = seconds(c.root, "timeoutremote", c.timeoutremote);
-    c.timeoutdns = seconds(c.root, "timeoutdns", c.timeoutdns);
-    c.locals = lines(c.root, "locals");
-    if (me) // our own name counts for the self-MX rule even when locals omits it
-        c.locals.push_back(*me);
-    c.smtproutes = lines(c.root, "smtproutes");
-    c.resolvers = lines(c.root, "resolvers");
-    c.tlsdestinations = lines(c.root, "tlsdestinations");
-    std::string const ca = c.root + "/control/tlsca";
-    struct stat st;
-    if (::stat(ca.c_str(), &st) == 0)
-        c.tlsca = ca;
-    else if (errno != ENOENT)
-        die_control();
+    if (!read_controls(c))
+        die_record(kControlTrouble);
     return c;
 }
 

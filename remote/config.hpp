@@ -35,6 +35,13 @@ struct Config {
 
 Config load_config(int argc, char** argv);
 
+// The control files of c.root into c (host, sender and recipients are left alone); false
+// when one exists but cannot be read or holds a bad value (the caller reports
+// kControlTrouble). rspawn's delivery children call it for every delivery, as every run
+// of remote does: a change of a control file counts from the next delivery on.
+bool read_controls(Config& c);
+inline constexpr char const* kControlTrouble = "ZUnable to read control files. (#4.3.0)\n";
+
 // True when host must be reached with verified TLS: a line equal to host, or a line
 // ".suffix" that host ends with (case-insensitive). Pure.
 bool tls_required(std::vector<std::string> const& tlsdestinations, std::string const& host);

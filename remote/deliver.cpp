@@ -89,6 +89,12 @@ Targets find(Config const& config)
 
 std::string deliver(Config const& config, int message_fd)
 {
+    TlsClient tls(config.tlsca);
+    return deliver(config, message_fd, tls);
+}
+
+std::string deliver(Config const& config, int message_fd, TlsClient& tls)
+{
     auto facts = scan(message_fd);
     if (!facts)
         return record('Z', "Unable to read message. (#4.3.0)\n");
@@ -97,7 +103,6 @@ std::string deliver(Config const& config, int message_fd)
         return targets.failure + '\0';
     bool const require_tls = tls_required(config.tlsdestinations, config.host);
     Tcpto tcpto(config.root + "/queue/lock/tcpto");
-    TlsClient tls(config.tlsca);
     std::string problems;
     bool tls_refused = false;
     for (auto const& target : targets.list) {

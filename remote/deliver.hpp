@@ -17,6 +17,11 @@
 
 namespace remote {
 
+class TlsClient;
+
 std::string deliver(Config const& config, int message_fd);
+// The same with a TLS client context made by the caller (rspawn: once, before the fork);
+// tls must serve config.tlsca (TlsClient::serves).
+std::string deliver(Config const& config, int message_fd, TlsClient& tls);
 
 } // namespace remote

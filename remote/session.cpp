@@ -2,6 +2,7 @@
 
 #include "address.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace remote {
@@ -313,9 +314,31 @@ Attempt Conversation::data()
 
 } // namespace
 
+namespace {
+
+std::string file_identity(std::string const& path)
+{
+    struct stat st;
+    if (path.empty() || ::stat(path.c_str(), &st) == -1)
+        return {};
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":"
+        + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "."
+        + std::to_string(st.st_mtim.tv_nsec);
+}
+
+} // namespace
+
+bool TlsClient::serves(std::string const& ca_file) const
+{
+    if (ca_file != m_ca_file)
+        return false;
+    return !m_ctx || m_ca_file.empty() || file_identity(m_ca_file) == m_identity;
+}
+
 mta::Result<mta::tls::Context const*> TlsClient::get()
 {
     if (!m_ctx) {
+        m_identity = file_identity(m_ca_file);
         auto ctx = mta::tls::Context::client(m_ca_file);
         if (!ctx)
             return ctx.error();

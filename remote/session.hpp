@@ -24,7 +24,8 @@
 namespace remote {
 
 // The client TLS context, made on first use (most deliveries to routed relays never need
-// it, and loading the CA store costs time).
+// it, and loading the CA store costs time). rspawn makes one at startup (get()) and its
+// delivery children inherit it, loaded, as long as control/tlsca is still the same file.
 class TlsClient {
 public:
     explicit TlsClient(std::string ca_file)
@@ -32,9 +33,14 @@ public:
     {
     }
     mta::Result<mta::tls::Context const*> get();
+    // True when this client was made for ca_file ("" for the system store) and, for a
+    // file, the file is unchanged (device, inode, size, modification time) since get()
+    // loaded it. Always true before get() has made the context.
+    bool serves(std::string const& ca_file) const;
 
 private:
     std::string m_ca_file;
+    std::string m_identity; // of m_ca_file when the context was made
     std::optional<mta::tls::Context> m_ctx;
 };
 

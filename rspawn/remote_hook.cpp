@@ -1,6 +1,9 @@
 #include "remote_hook.hpp"
 
+#include "../remote/deliver.hpp"
 #include "exit_codes.hpp"
+#include "fd.hpp"
+#include "log.hpp"
 
 namespace rspawn {
 
@@ -63,11 +66,51 @@ std::string report_remote(mta::ExitStatus status, std::string_view output)
     return map_records(output);
 }
 
-std::vector<std::string> remote_arguments(
+remote::Config delivery_config(
     std::string const& root, std::string const& sender, std::string const& recipient)
 {
-    std::string host = recipient.substr(recipient.rfind('@') + 1);
-    return { root + "/bin/remote", host, sender, recipient };
+    remote::Config config;
+    config.root = root;
+    config.host = recipient.substr(recipient.rfind('@') + 1);
+    config.sender = sender;
+    config.recipients = { recipient };
+    return config;
+}
+
+int run_delivery(remote::Config config, remote::TlsClient& tls)
+{
+    return mta::run_main("remote", [&] {
+        std::string records;
+        if (!remote::read_controls(config)) {
+            records = remote::kControlTrouble;
+            records += '\0';
+        } else if (tls.serves(config.tlsca)) {
+            records = remote::deliver(config, 0, tls);
+        } else {
+            records = remote::deliver(config, 0);
+        }
+        (void)mta::write_all(1, records);
+        return mta::kExitOk;
+    });
+}
+
+namespace {
+
+std::string startup_tlsca(std::string const& root)
+{
+    remote::Config config;
+    config.root = root;
+    return remote::read_controls(config) ? config.tlsca : std::string();
+}
+
+} // namespace
+
+RemoteHook::RemoteHook(std::string root)
+    : m_root(std::move(root))
+    , m_env(mta::delivery_environment())
+    , m_tls(startup_tlsca(m_root))
+{
+    (void)m_tls.get(); // a failure shows again in the child that needs TLS, as in remote
 }
 
 mta::SpawnHook::Started RemoteHook::start(
@@ -76,7 +119,8 @@ mta::SpawnHook::Started RemoteHook::start(
     mta::SpawnOptions opt;
     opt.fds = { { 0, message_fd }, { 1, output_fd }, { 2, output_fd } };
     opt.env = m_env;
-    auto child = mta::Child::spawn(remote_arguments(m_root, sender, recipient), opt);
+    remote::Config config = delivery_config(m_root, sender, recipient);
+    auto child = mta::Child::run([&] { return run_delivery(std::move(config), m_tls); }, opt);
     if (!child)
         return "ZUnable to run remote: " + child.error().text() + ". (#4.3.0)\n";
     return std::move(*child);

@@ -31,10 +31,14 @@ TEST_CASE("remote's records become one result as qmail-rspawn makes it", "[rspaw
     CHECK(rspawn::report_remote({ false, 100 }, "") == "DUnable to run remote.\n");
 }
 
-TEST_CASE("remote runs with the host after the recipient's last @", "[rspawn]")
+TEST_CASE("a delivery gets the host after the recipient's last @", "[rspawn]")
 {
-    CHECK(rspawn::remote_arguments("/ms", "s@x", "a@b@c.example")
-        == std::vector<std::string> { "/ms/bin/remote", "c.example", "s@x", "a@b@c.example" });
-    CHECK(rspawn::remote_arguments("/ms", "", "u@[127.0.0.1]")
-        == std::vector<std::string> { "/ms/bin/remote", "[127.0.0.1]", "", "u@[127.0.0.1]" });
+    auto c = rspawn::delivery_config("/ms", "s@x", "a@b@c.example");
+    CHECK(c.root == "/ms");
+    CHECK(c.host == "c.example");
+    CHECK(c.sender == "s@x");
+    CHECK(c.recipients == std::vector<std::string> { "a@b@c.example" });
+    c = rspawn::delivery_config("/ms", "", "u@[127.0.0.1]");
+    CHECK(c.host == "[127.0.0.1]");
+    CHECK(c.sender.empty());
 }

@@ -1,8 +1,9 @@
 // rspawn - the remote spawner (qmail-rspawn): reads delivery commands from send on fd 0,
-// runs ROOT/bin/remote for each, and writes the results to fd 1 (the protocol of
-// lib/spawn_driver.hpp). Runs as msr, started by start; clears queue/lock/tcpto when it
-// starts. See docs/man/rspawn.8.md. Exit codes: 0 when send closed fd 0 and every delivery
-// reported, 100 usage, 111 a startup problem or a lost connection to send.
+// runs remote's delivery code for each in a forked child (no exec; remote_hook.hpp), and
+// writes the results to fd 1 (the protocol of lib/spawn_driver.hpp). Runs as msr, started
+// by start; clears queue/lock/tcpto when it starts. See docs/man/rspawn.8.md. Exit codes:
+// 0 when send closed fd 0 and every delivery reported, 100 usage, 111 a startup problem or
+// a lost connection to send.
 #include "exit_codes.hpp"
 #include "log.hpp"
 #include "process.hpp"

@@ -3,7 +3,8 @@
 #
 #     sh bench/remote/run.sh                  (as root, from anywhere in the repository)
 #     N=5000 SIZE=4096 RUNS=1 CONCURRENCY=20 TIMEOUT=600 sh bench/remote/run.sh
-#     REMOTE_BIN=/tmp/remote-variant sh bench/remote/run.sh   (try another remote binary)
+#     REMOTE_BIN=/tmp/remote-variant sh bench/remote/run.sh   (another bin/remote: only the
+#                                             standalone memory figure uses it now)
 #
 # One smtp-sink (Postfix's test server, discarding everything) listens on 127.0.0.1 and a
 # free port. Both systems relay N messages of SIZE bytes for u@remote.example to it with
@@ -12,16 +13,19 @@
 #   ours:    `make install` into a temporary ROOT, `mailctl init`, control/smtproutes
 #            `remote.example:[127.0.0.1]:PORT`; the messages are injected with send
 #            stopped (ROOT/bin/inject), then `ROOT/bin/start` runs and the clock runs
-#            until queue/mess is empty (send -> rspawn -> one remote per recipient).
+#            until queue/mess is empty (send -> rspawn -> one forked delivery child per
+#            recipient, running remote's code without an exec).
 #   Postfix: a throwaway instance (`postfix -c DIR`, nothing listening) with
 #            relayhost [127.0.0.1]:PORT; the messages go into maildrop with sendmail while
 #            it is stopped, then it starts and the clock runs until its log shows N
 #            "status=sent" lines and the queue is empty.
 # CPU: clock ticks of send and its helpers with the children they reaped (rspawn reaps
-# every remote), and of Postfix's master and its children, per message.
-# Then the peak RSS of one remote delivering one message (getrusage of the child), and its
-# private memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup at the moment
-# of the final reply, with a sink that waits before answering).
+# every delivery child), and of Postfix's master and its children, per message.
+# With RUNS > 1 the two systems alternate and a last line gives the medians.
+# Then the peak RSS of one remote delivering one message (GNU time), and its private
+# memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup at the moment of the
+# final reply, with a sink that waits before answering); the same for one delivery child
+# of rspawn (bench/remote/memory.py).
 # Every wait is bounded; the trap stops everything and removes the temporary directory.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -215,8 +219,16 @@ while [ "$r" -le "$RUNS" ]; do
     o_s=$1 o_r=$2 o_c=$3
     set -- $PF_RES
     echo "| $r | $load | $o_s | $o_r | $o_c | $1 | $2 | $3 | $(awk -v a="$o_r" -v b="$2" 'BEGIN { printf "%.2f", a / b }') |"
+    echo "$o_r $o_c $2 $3" >>"$W/rows"
     r=$((r + 1))
 done
+median() { # column of $W/rows
+    cut -d' ' -f"$1" "$W/rows" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+if [ "$RUNS" -gt 1 ]; then
+    m_or=$(median 1) m_oc=$(median 2) m_pr=$(median 3) m_pc=$(median 4)
+    echo "| median | | | $m_or | $m_oc | | $m_pr | $m_pc | $(awk -v a="$m_or" -v b="$m_pr" 'BEGIN { printf "%.2f", a / b }') |"
+fi
 
 # --- memory of one remote
 python3 bench/remote/memory.py "$ROOT" "$W/message"

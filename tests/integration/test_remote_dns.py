@@ -7,6 +7,7 @@ SERVFAIL), and forwards sf.example to a closed port (no answer at all). dnsmasq 
 the foreground as a child of this test and is killed at the end.
 """
 import os
+import select
 import signal
 import socket
 import struct
@@ -325,6 +326,80 @@ class RemoteTlsTest(unittest.TestCase):
             write_control(self.root, "tlsca", f.read().decode())
         records = self.remote("tls.example")
         self.assertRegex(records[1], r"^Kmx\.tls\.example(.|\n)*certificate verified\.\n$")
+
+    def queue_message(self, message, sender, recipient):
+        """ROOT/bin/queue; the new message's id relative to queue/mess ("D/N")."""
+        mess = os.path.join(self.root, "queue", "mess")
+        before = {f"{d}/{n}" for d in os.listdir(mess) for n in os.listdir(os.path.join(mess, d))}
+        r, w = os.pipe()
+        os.write(w, b"F" + sender.encode() + b"\0T" + recipient.encode() + b"\0\0")
+        os.close(w)
+        try:
+            proc = subprocess.run([os.path.join(self.root, "bin", "queue")], input=message,
+                                  stdout=r, stderr=subprocess.PIPE, env=san_env(self.san_dir),
+                                  timeout=60)
+        finally:
+            os.close(r)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        after = {f"{d}/{n}" for d in os.listdir(mess) for n in os.listdir(os.path.join(mess, d))}
+        new = after - before
+        self.assertEqual(len(new), 1)
+        return new.pop()
+
+    def test_rspawn_delivers_in_forked_children_that_reread_control_files(self):
+        """rspawn runs remote's code in forked children (bin/remote is not even
+        executable here), with the TLS context it loaded at startup, and every child reads
+        the control files again: control/tlsca written after rspawn started counts."""
+        remote_bin = os.path.join(self.root, "bin", "remote")
+        os.chmod(remote_bin, 0)
+        self.addCleanup(os.chmod, remote_bin, 0o755)
+        rspawn = subprocess.Popen(
+            [os.path.join(self.root, "bin", "rspawn")], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, env=san_env(self.san_dir), user=support.uid("msr"),
+            group=support.gid("mailsuite"), cwd="/")
+        self.addCleanup(rspawn.wait, 60)
+        self.addCleanup(rspawn.stdin.close)
+
+        def read_until_nul():
+            out = b""
+            deadline = time.monotonic() + 60
+            while not out.endswith(b"\0") or len(out) < 3:
+                ready, _, _ = select.select([rspawn.stdout], [], [], deadline - time.monotonic())
+                self.assertTrue(ready, f"no result from rspawn: {out!r}")
+                chunk = os.read(rspawn.stdout.fileno(), 4096)
+                self.assertTrue(chunk, f"rspawn ended: {out!r}")
+                out += chunk
+            return out
+
+        def deliver(slot, message):
+            mid = self.queue_message(message, "s@here.example", "u@tls.example")
+            rspawn.stdin.write(bytes([slot]) + mid.encode() + b"\0s@here.example\0u@tls.example\0")
+            rspawn.stdin.flush()
+            result = read_until_nul()
+            self.assertEqual(result[0], slot)
+            return result[1:-1].decode("latin-1")
+
+        ready, _, _ = select.select([rspawn.stdout], [], [], 60)
+        self.assertTrue(ready)
+        self.assertEqual(os.read(rspawn.stdout.fileno(), 1), bytes([120]))
+        before = self.rx_messages()
+        result = deliver(3, b"Subject: one\n\nfirst\n")
+        self.assertRegex(result, r"^Kmx\.tls\.example\[127\.0\.0\.5\] accepted message\.\n"
+                         r"(.|\n)*\nTLS: TLSv1\.[23] \S+, certificate not verified \(.+\)\.\n$")
+        with open(self.ca, "rb") as f:
+            write_control(self.root, "tlsca", f.read().decode())
+        result = deliver(4, b"Subject: two\n\nsecond\n")
+        self.assertRegex(result, r"^Kmx\.tls\.example(.|\n)*certificate verified\.\n$")
+        new = [m for k, m in self.rx_messages().items() if k not in before]
+        self.assertEqual(sorted(m.endswith(b"first\n") or m.endswith(b"second\n") for m in new),
+                         [True, True])
+        # A bad control file is the child's Z record; rspawn goes on.
+        self.addCleanup(write_control, self.root, "timeoutremote", None)
+        write_control(self.root, "timeoutremote", "never\n")
+        result = deliver(5, b"Subject: three\n\nthird\n")
+        self.assertEqual(result, "ZUnable to read control files. (#4.3.0)\n")
+        rspawn.stdin.close()
+        self.assertEqual(rspawn.wait(60), 0)
 
 
 if __name__ == "__main__":

@@ -726,7 +726,7 @@ class EndToEndTest(unittest.TestCase):
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env)
         log = LogReader(os.dup(proc.stdout.fileno()))
         try:
-            log.wait(r"status: local 0/\d+ remote 0/0")
+            log.wait(r"status: local 0/\d+ remote 0/\d+")
             r, w = os.pipe()
             os.write(w, b"Fpostmaster@test.example\0Tnosuchuser@test.example\0\0")
             os.close(w)
