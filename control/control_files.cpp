@@ -102,6 +102,17 @@ std::string check_bad_mail_from(std::string_view line)
     return "";
 }
 
+// login:address or login:@domain; the login is an address (no ':').
+std::string check_auth_sender(std::string_view line)
+{
+    auto const colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0)
+        return "want login:address or login:@domain: " + std::string(line);
+    if (auto p = check_bad_mail_from(line.substr(colon + 1)); !p.empty())
+        return p;
+    return "";
+}
+
 std::string check_item(ValueKind kind, std::string_view item)
 {
     switch (kind) {
@@ -115,6 +126,8 @@ std::string check_item(ValueKind kind, std::string_view item)
         return check_smtp_route(item);
     case ValueKind::BadMailFrom:
         return check_bad_mail_from(item);
+    case ValueKind::AuthSenders:
+        return check_auth_sender(item);
     case ValueKind::Services:
         if (auto l = parse_listen(item); !l)
             return std::string(l.error().what) + ": " + std::string(item);
@@ -179,7 +192,8 @@ bool is_list(ValueKind kind)
 {
     return kind == ValueKind::DomainList || kind == ValueKind::RcptHostList
         || kind == ValueKind::VirtualDomains || kind == ValueKind::SmtpRoutes
-        || kind == ValueKind::BadMailFrom || kind == ValueKind::Services;
+        || kind == ValueKind::BadMailFrom || kind == ValueKind::Services
+        || kind == ValueKind::AuthSenders;
 }
 
 } // namespace
@@ -216,6 +230,7 @@ std::vector<ControlFile> const& known_control_files()
         { "smtpgreeting", ValueKind::Text },
         { "badmailfrom", ValueKind::BadMailFrom },
         { "services", ValueKind::Services },
+        { "authsenders", ValueKind::AuthSenders },
     };
     return files;
 }

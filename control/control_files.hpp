@@ -26,6 +26,7 @@ enum class ValueKind {
     SmtpRoutes, // domain:relay[:port]
     BadMailFrom, // user@domain or @domain
     Services, // SERVICE=ADDR:PORT (see services.hpp)
+    AuthSenders, // login:address or login:@domain (smtpd, docs/smtp.md)
 };
 
 struct ControlFile {

@@ -102,3 +102,15 @@ TEST_CASE("edit distance finds likely misspellings", "[control][control_files]")
     CHECK(admin::edit_distance("same", "same") == 0);
     CHECK(admin::find_control_file("rcpthost") == nullptr);
 }
+
+TEST_CASE("authsenders: login:address or login:@domain", "[control][control_files]")
+{
+    CHECK(
+        problems("authsenders", "u@example.test:@example.test\nu@example.test:sales@example.org\n")
+            .empty());
+    auto bad = problems("authsenders", "u@example.test\n:@example.test\nu@x.test:@bad..dom\n");
+    REQUIRE(bad.size() == 3);
+    CHECK(bad[0] == "line 1: want login:address or login:@domain: u@example.test");
+    CHECK(bad[1] == "line 2: want login:address or login:@domain: :@example.test");
+    CHECK(bad[2].rfind("line 3: ", 0) == 0);
+}

@@ -30,12 +30,19 @@ struct ListenerProgram {
     const char* service;
     const char* program; // in ROOT/bin
     const char* env; // NAME=VALUE set for the program, or ""
+    // pop3d and imapd start as root and split themselves into unprivileged processes
+    // (docs/pop3.md): tcpserver runs them without -u/-g and without the SMTP rules.
+    bool drops_privileges = false;
 };
 
 constexpr ListenerProgram kPrograms[] = {
     { "smtp", "smtpd", "" },
     { "submission", "smtpd", "SUBMISSION=1" },
     { "smtps", "smtpd", "SMTPS=1" },
+    { "pop3", "pop3d", "", true },
+    { "pop3s", "pop3d", "POP3S=1", true },
+    { "imap", "imapd", "", true },
+    { "imaps", "imapd", "IMAPS=1", true },
 };
 
 ListenerProgram const* program_for(std::string const& service)
@@ -216,9 +223,11 @@ std::string listener_run_script(std::string const& root, Listen const& listen, l
     ListenerProgram const* program = program_for(listen.service);
     std::string const conc = shell_quote(root + "/control/concurrencyincoming");
     std::string out = "#!/bin/sh\n# " + listen.service + ": " + listen.to_string()
-        + " (control/services), written by mailctl init; edit freely, init keeps it.\n"
-          "# Rules: control/tcp.smtp, compiled with tcprules into control/tcp.smtp.cdb.\n"
-          "exec 2>&1\n";
+        + " (control/services), written by mailctl init; edit freely, init keeps it.\n";
+    bool const own_privileges = program && program->drops_privileges;
+    if (!own_privileges)
+        out += "# Rules: control/tcp.smtp, compiled with tcprules into control/tcp.smtp.cdb.\n";
+    out += "exec 2>&1\n";
     if (listen.address == "*")
         out += "host=::\n[ -e /proc/net/if_inet6 ] || host=0  # no IPv6: every IPv4 address\n";
     else
@@ -234,9 +243,11 @@ std::string listener_run_script(std::string const& root, Listen const& listen, l
         out += shell_quote(root + "/bin/softlimit") + " -m " + std::to_string(memory_limit)
             + " \\\n    ";
     out += shell_quote(root + "/bin/tcpserver") + " -v -H -R -l \"${me:-localhost}\" -c \"${conc:-"
-        + std::to_string(kConcurrency) + "}\" -C " + std::to_string(kPerIp) + " \\\n    -x "
-        + shell_quote(root + "/control/tcp.smtp.cdb") + " -u " + mta::conf::kUserDaemon + " -g "
-        + mta::conf::kGroupNofiles + " \"$host\" " + std::to_string(listen.port) + " \\\n    "
+        + std::to_string(kConcurrency) + "}\" -C " + std::to_string(kPerIp) + " \\\n    ";
+    if (!own_privileges)
+        out += "-x " + shell_quote(root + "/control/tcp.smtp.cdb") + " -u " + mta::conf::kUserDaemon
+            + " -g " + mta::conf::kGroupNofiles + " ";
+    out += "\"$host\" " + std::to_string(listen.port) + " \\\n    "
         + shell_quote(root + "/bin/" + (program ? program->program : listen.service)) + "\n";
     return out;
 }

@@ -36,3 +36,20 @@ TEST_CASE("run scripts name the installed programs", "[control][service_dirs]")
     CHECK(any.find("softlimit") == std::string::npos);
     CHECK(any.find("SMTPS") == std::string::npos);
 }
+
+TEST_CASE("submission and mailbox services", "[control][service_dirs]")
+{
+    std::string const sub = listener_run_script("/r", Listen { "submission", "*", 587 }, 0);
+    CHECK(sub.find("SUBMISSION=1\nexport SUBMISSION\n") != std::string::npos);
+    CHECK(sub.find("-u msd -g msnofiles \"$host\" 587") != std::string::npos);
+
+    // pop3d and imapd drop privileges themselves: no -u/-g, no SMTP rules.
+    std::string const pop3s = listener_run_script("/r", Listen { "pop3s", "*", 995 }, 0);
+    CHECK(pop3s.find("POP3S=1\nexport POP3S\n") != std::string::npos);
+    CHECK(pop3s.find(" -u ") == std::string::npos);
+    CHECK(pop3s.find("tcp.smtp") == std::string::npos);
+    CHECK(pop3s.find("-C 10 \\\n    \"$host\" 995 \\\n    '/r/bin/pop3d'\n") != std::string::npos);
+    std::string const imap = listener_run_script("/r", Listen { "imap", "*", 143 }, 0);
+    CHECK(imap.find("'/r/bin/imapd'\n") != std::string::npos);
+    CHECK(imap.find("IMAPS") == std::string::npos);
+}

@@ -92,6 +92,8 @@ std::optional<ArgError> apply_mail_param(std::string_view param, MailArgs& mail)
             return arg_error("501 5.5.4 bad BODY value (7BIT or 8BITMIME)");
     } else if (iequals(key, "SMTPUTF8") && eq == std::string_view::npos) {
         mail.smtputf8 = true;
+    } else if (iequals(key, "AUTH") && eq != std::string_view::npos) {
+        // RFC 4954 section 5: accepted, and ignored (we do not trust other servers).
     } else {
         return arg_error("555 5.5.4 unsupported parameter");
     }
@@ -123,7 +125,7 @@ Command parse_command(std::string_view line)
     std::string_view const verb = line.substr(0, space);
     Command cmd;
     cmd.argument = space == std::string_view::npos ? "" : trim_spaces(line.substr(space + 1));
-    static constexpr std::array<std::pair<std::string_view, Verb>, 12> kVerbs { {
+    static constexpr std::array<std::pair<std::string_view, Verb>, 13> kVerbs { {
         { "HELO", Verb::helo },
         { "EHLO", Verb::ehlo },
         { "MAIL", Verb::mail },
@@ -136,6 +138,7 @@ Command parse_command(std::string_view line)
         { "HELP", Verb::help },
         { "QUIT", Verb::quit },
         { "STARTTLS", Verb::starttls },
+        { "AUTH", Verb::auth },
     } };
     for (auto const& [name, v] : kVerbs)
         if (iequals(verb, name)) {

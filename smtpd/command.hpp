@@ -38,6 +38,7 @@ enum class Verb {
     help,
     quit,
     starttls,
+    auth,
     unknown
 };
 
@@ -72,7 +73,8 @@ struct BdatArgs {
     bool last = false;
 };
 
-// "FROM:<a@b> SIZE=10 BODY=8BITMIME SMTPUTF8"
+// "FROM:<a@b> SIZE=10 BODY=8BITMIME SMTPUTF8" (an RFC 4954 AUTH=... is accepted and
+// ignored: we never trust another server's claim about who submitted a message)
 Parsed<MailArgs> parse_mail(std::string_view argument);
 // "TO:<a@b>"; utf8 when the transaction's MAIL had SMTPUTF8.
 Parsed<RcptArgs> parse_rcpt(std::string_view argument, bool utf8);

@@ -246,6 +246,8 @@ std::variant<Config, ConfigError> load_config(
     config.local_user = options.local_user;
     auto smtps = env("SMTPS");
     config.implicit_tls = options.implicit_tls || (smtps && *smtps == "1");
+    auto submission = env("SUBMISSION");
+    config.submission = submission ? *submission == "1" : config.implicit_tls;
     config.cert_file = root + "/control/tls/cert.pem";
     config.key_file = root + "/control/tls/key.pem";
     config.tls_files = ::access(config.cert_file.c_str(), R_OK) == 0

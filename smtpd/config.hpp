@@ -53,6 +53,9 @@ struct Config {
     std::optional<std::string> relayclient; // $RELAYCLIENT: appended to each recipient
     bool local_user = false;
     bool implicit_tls = false;
+    // Submission (port 587, $SUBMISSION=1; also implied by implicit TLS unless
+    // $SUBMISSION=0): MAIL needs AUTH first unless the client has RELAYCLIENT.
+    bool submission = false;
     bool tls_files = false; // cert.pem and key.pem readable
     std::string cert_file;
     std::string key_file;

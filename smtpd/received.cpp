@@ -47,6 +47,8 @@ std::string protocol_name(ReceivedInfo const& info)
     std::string name = info.utf8 ? "UTF8SMTP" : info.esmtp ? "ESMTP" : "SMTP";
     if (!info.tls.empty())
         name = info.utf8 ? "UTF8SMTPS" : "ESMTPS";
+    if (!info.auth.empty())
+        name = (name == "SMTP" ? "ESMTP" : name) + "A";
     return name;
 }
 
@@ -72,6 +74,11 @@ std::string received_line(ReceivedInfo const& info, time_t now)
     if (!info.tls.empty()) {
         line += " (";
         line += safe_text(info.tls, true);
+        line += ')';
+    }
+    if (!info.auth.empty()) {
+        line += " (authenticated as ";
+        line += safe_text(info.auth);
         line += ')';
     }
     line += "; ";

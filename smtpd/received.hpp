@@ -4,6 +4,9 @@
 //     Received: from mx.example.org (HELO mx.example.org) (info@192.0.2.1)
 //       by mail.example.net with ESMTPS (TLSv1.3 TLS_AES_256_GCM_SHA384); 7 Mar 2024 09:05:01 -0000
 //
+// After SMTP AUTH the protocol gets RFC 3848's "A" (ESMTPSA, ESMTPA, UTF8SMTPSA...) and
+// "(authenticated as joe@example.org)" follows it.
+//
 // "(HELO x)" only when x differs (ignoring case) from the remote host name, "info@" only
 // with an ident answer. Every byte other than letters, digits and ". @ % + / = : - [ ]"
 // in the names is replaced by '?', so nothing a client says can break the header.
@@ -24,9 +27,10 @@ struct ReceivedInfo {
     bool esmtp = false;
     bool utf8 = false;
     std::string tls; // "TLSv1.3 TLS_AES_256_GCM_SHA384", or "" without TLS
+    std::string auth; // the login after SMTP AUTH, or ""
 };
 
-// "SMTP", "ESMTP", "ESMTPS", "UTF8SMTP" or "UTF8SMTPS".
+// "SMTP", "ESMTP", "ESMTPS", "UTF8SMTP" or "UTF8SMTPS", with "A" appended after AUTH.
 std::string protocol_name(ReceivedInfo const& info);
 
 // Both lines, each ending with LF.

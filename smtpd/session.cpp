@@ -1,9 +1,11 @@
 #include "session.hpp"
 
+#include "control.hpp"
 #include "exit_codes.hpp"
 #include "log.hpp"
 #include "received.hpp"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <unistd.h>
@@ -74,6 +76,7 @@ Session::Session(Config const& config)
     , m_in(0, config.timeout_ms)
     , m_out(1, config.timeout_ms)
     , m_mailboxes(config.root + "/users/recipients.cdb")
+    , m_locals(config.root)
 {
 }
 
@@ -177,6 +180,8 @@ void Session::dispatch(Command const& cmd)
         return quit();
     case Verb::starttls:
         return starttls(cmd.argument);
+    case Verb::auth:
+        return auth(cmd.argument);
     case Verb::unknown:
         break;
     }
@@ -197,6 +202,8 @@ void Session::helo(std::string_view arg, bool esmtp)
     std::string text = "250-" + m_config.greeting + "\r\n250-PIPELINING\r\n250-8BITMIME\r\n";
     text += m_config.databytes ? "250-SIZE " + std::to_string(m_config.databytes) : "250-SIZE";
     text += "\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n";
+    if (auth_offered())
+        text += "250-AUTH PLAIN LOGIN\r\n";
     bool const tls_offer = m_config.tls_files && !m_tls && !m_config.local_user;
     text += tls_offer ? "250-CHUNKING\r\n250 STARTTLS" : "250 CHUNKING";
     reply(text);
@@ -210,13 +217,18 @@ void Session::mail(std::string_view arg)
     if (auto* bad = std::get_if<ArgError>(&parsed))
         return error(bad->reply);
     auto& args = std::get<MailArgs>(parsed);
+    if (m_config.submission && m_login.empty() && !m_config.relayclient)
+        return error("530 5.7.0 authentication required");
     if (m_config.databytes && args.size && *args.size > m_config.databytes)
         return reply("552 5.3.4 message size exceeds fixed maximum message size");
+    std::string sender = args.sender.is_null() ? ""
+        : args.sender.domain.empty()           ? args.sender.local
+                                               : args.sender.local + "@" + args.sender.domain;
+    if (!m_login.empty() && !sender_permitted(sender))
+        return;
     m_tx.has_mail = true;
     m_tx.utf8 = args.smtputf8;
-    m_tx.sender = args.sender.is_null() ? ""
-        : args.sender.domain.empty()    ? args.sender.local
-                                        : args.sender.local + "@" + args.sender.domain;
+    m_tx.sender = std::move(sender);
     reply("250 2.1.0 ok");
 }
 
@@ -240,7 +252,7 @@ void Session::rcpt(std::string_view arg)
     std::string address = to.domain.empty() ? to.local : to.local + "@" + to.domain;
     if (m_config.relayclient) {
         address += *m_config.relayclient;
-    } else {
+    } else if (m_login.empty()) {
         auto allowed = rcpthost_allowed(m_config, to.local, to.domain);
         if (!allowed) {
             mta::log::warn("unable to read control/morercpthosts.cdb", allowed.error());
@@ -255,6 +267,14 @@ void Session::rcpt(std::string_view arg)
     if (!mailbox) {
         mta::log::warn("unable to read users/recipients.cdb", mailbox.error());
         return reply("451 4.3.0 unable to read the recipient table");
+    }
+    if (*mailbox == Mailbox::not_virtual && !m_config.local_user) {
+        mailbox = m_locals.check(to.local, to.domain);
+        if (!mailbox) {
+            mta::log::warn(
+                "unable to look up the local recipient " + safe_text(address), mailbox.error());
+            return reply("451 4.3.0 unable to look up the recipient, try again later");
+        }
     }
     if (*mailbox == Mailbox::unknown)
         return reply("550 5.1.1 sorry, no mailbox here by that name");
@@ -283,7 +303,7 @@ std::optional<mta::QueueClient> Session::open_queue(bool utf8)
         return std::nullopt;
     }
     ReceivedInfo info { m_config.remote_host, m_config.remote_ip, m_config.remote_info, m_helo,
-        m_config.local_host, m_esmtp, utf8, "" };
+        m_config.local_host, m_esmtp, utf8, "", m_login };
     if (m_tls)
         info.tls = m_tls->version() + " " + m_tls->cipher();
     queue->put(received_line(info, ::time(nullptr)));
@@ -457,7 +477,181 @@ void Session::start_tls()
     m_out.set_write_fn(m_tls->write_fn());
     m_helo.clear();
     m_esmtp = false;
+    m_login.clear();
     reset();
+}
+
+// --- AUTH (RFC 4954) ---------------------------------------------------------------------
+
+bool Session::auth_offered() const
+{
+    return !m_config.local_user && (m_tls || is_loopback(m_config.remote_ip));
+}
+
+void Session::auth(std::string_view arg)
+{
+    if (m_config.local_user)
+        return error("503 5.5.1 AUTH not available");
+    if (!m_login.empty())
+        return error("503 5.5.1 already authenticated");
+    if (m_tx.has_mail)
+        return error("503 5.5.1 AUTH not permitted during a mail transaction");
+    if (!auth_offered())
+        return error("538 5.7.11 encryption required for requested authentication mechanism");
+    auto const space = arg.find(' ');
+    std::string_view const mechanism = arg.substr(0, space);
+    std::optional<std::string_view> initial;
+    if (space != std::string_view::npos)
+        initial = arg.substr(arg.find_first_not_of(' ', space));
+    if (mechanism.empty())
+        return error("501 5.5.4 syntax: AUTH mechanism [initial-response]");
+    std::string mech(mechanism);
+    for (char& c : mech)
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 'a' + 'A');
+    std::optional<Credentials> credentials;
+    if (mech == "PLAIN") {
+        std::optional<std::string> response;
+        if (initial)
+            response = std::string(*initial);
+        else
+            response = read_response("334 ");
+        if (!response)
+            return;
+        auto bytes = decode_base64(*response);
+        if (!bytes)
+            return error("501 5.5.2 cannot decode the response (base64 expected)");
+        credentials = parse_plain(*bytes);
+        std::fill(bytes->begin(), bytes->end(), '\0');
+        if (!credentials)
+            return error("501 5.5.2 malformed PLAIN response");
+    } else if (mech == "LOGIN") {
+        credentials = read_login(initial);
+        if (!credentials)
+            return;
+    } else {
+        return error("504 5.5.4 unrecognized authentication mechanism (PLAIN and LOGIN are)");
+    }
+    check_credentials(*credentials);
+    std::fill(credentials->password.begin(), credentials->password.end(), '\0');
+}
+
+// One client response to a 334 challenge, without CRLF; nullopt (after the reply) when
+// the client cancelled with "*" or sent too long a line.
+std::optional<std::string> Session::read_response(std::string_view prompt)
+{
+    reply(prompt);
+    flush();
+    auto got = m_in.get_line(m_line, kMaxCommandBytes);
+    if (!got)
+        input_failed(got.error());
+    if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
+        ::_exit(0);
+    if (*got == mta::LineStatus::too_long) {
+        if (auto st = m_in.skip_line(); !st)
+            input_failed(st.error());
+        error("500 5.5.2 line too long");
+        return std::nullopt;
+    }
+    if (!m_line.empty() && m_line.back() == '\r')
+        m_line.pop_back();
+    if (m_line == "*") {
+        error("501 5.0.0 authentication cancelled");
+        return std::nullopt;
+    }
+    std::string response = m_line;
+    std::fill(m_line.begin(), m_line.end(), '\0'); // it may hold a password
+    return response;
+}
+
+// AUTH LOGIN: the user name (perhaps as the initial response) and the password, each in
+// base64 after a base64 prompt ("Username:", "Password:").
+std::optional<Credentials> Session::read_login(std::optional<std::string_view> initial)
+{
+    std::optional<std::string> user;
+    if (initial)
+        user = std::string(*initial);
+    else
+        user = read_response("334 " + encode_base64("Username:"));
+    if (!user)
+        return std::nullopt;
+    auto login = decode_base64(*user);
+    if (!login) {
+        error("501 5.5.2 cannot decode the response (base64 expected)");
+        return std::nullopt;
+    }
+    auto response = read_response("334 " + encode_base64("Password:"));
+    if (!response)
+        return std::nullopt;
+    auto password = decode_base64(*response);
+    std::fill(response->begin(), response->end(), '\0');
+    if (!password) {
+        error("501 5.5.2 cannot decode the response (base64 expected)");
+        return std::nullopt;
+    }
+    bool const ok = !login->empty() && !password->empty() && login->size() <= kMaxLoginBytes
+        && password->size() <= kMaxPasswordBytes && login->find('\0') == std::string::npos
+        && password->find('\0') == std::string::npos;
+    if (!ok) {
+        std::fill(password->begin(), password->end(), '\0');
+        error("501 5.5.2 malformed LOGIN response");
+        return std::nullopt;
+    }
+    return Credentials { std::move(*login), std::move(*password) };
+}
+
+void Session::check_credentials(Credentials const& credentials)
+{
+    auto configured = mta::control::read_line(m_config.root + "/control/checkpassword");
+    if (!configured) {
+        mta::log::warn("unable to read control/checkpassword", configured.error());
+        return reply("454 4.7.0 temporary authentication failure");
+    }
+    Checker checker { m_config.root + "/bin/auth", true };
+    if (*configured && !(*configured)->empty())
+        checker = Checker { **configured, false };
+    std::string const challenge = "<" + std::to_string(::getpid()) + "."
+        + std::to_string(::time(nullptr)) + "@" + m_config.me + ">";
+    auto verdict = check_password(checker, credentials, challenge, kCheckTimeoutMs);
+    if (!verdict) {
+        mta::log::warn("unable to run " + checker.program, verdict.error());
+        return reply("454 4.7.0 temporary authentication failure");
+    }
+    std::string const who
+        = safe_text(credentials.login) + " from " + safe_text(m_config.remote_ip, true);
+    switch (*verdict) {
+    case Verdict::good:
+        m_login = credentials.login;
+        return reply("235 2.7.0 authentication successful");
+    case Verdict::temporary:
+        mta::log::warn("authentication deferred for " + who);
+        return reply("454 4.7.0 temporary authentication failure");
+    case Verdict::bad:
+        break;
+    }
+    mta::log::warn("authentication failed for " + who);
+    if (++m_auth_failures >= kMaxAuthFailures)
+        close_with("421 4.7.0 " + m_config.greeting
+            + " too many authentication failures, closing connection");
+    reply("535 5.7.8 authentication credentials invalid");
+}
+
+// An authenticated client sends as itself, with <>, or as control/authsenders allows.
+bool Session::sender_permitted(std::string_view sender)
+{
+    if (!m_authsenders) {
+        auto lines = mta::control::read_lines(m_config.root + "/control/authsenders");
+        if (!lines) {
+            mta::log::warn("unable to read control/authsenders", lines.error());
+            reply("451 4.3.0 unable to read controls");
+            return false;
+        }
+        m_authsenders = parse_authsenders(lines->value_or(std::vector<std::string> {}));
+    }
+    if (sender_allowed(m_login, sender, *m_authsenders))
+        return true;
+    reply("553 5.7.1 sender address not owned by the authenticated user " + safe_text(m_login));
+    return false;
 }
 
 } // namespace smtpd

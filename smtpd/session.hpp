@@ -11,9 +11,11 @@
 // problems of our own (no TLS key...) exit 111.
 #pragma once
 
+#include "auth.hpp"
 #include "buffer.hpp"
 #include "command.hpp"
 #include "config.hpp"
+#include "local_recipients.hpp"
 #include "message.hpp"
 #include "queue_client.hpp"
 #include "tls.hpp"
@@ -54,7 +56,14 @@ private:
     void data(std::string_view arg);
     void bdat(std::string_view arg);
     void starttls(std::string_view arg);
+    void auth(std::string_view arg);
     void quit();
+
+    bool auth_offered() const;
+    std::optional<std::string> read_response(std::string_view prompt);
+    std::optional<Credentials> read_login(std::optional<std::string_view> initial);
+    void check_credentials(Credentials const& credentials);
+    bool sender_permitted(std::string_view sender);
 
     bool transaction_ready(bool chunking);
     std::optional<mta::QueueClient> open_queue(bool utf8);
@@ -80,6 +89,10 @@ private:
     int m_errors = 0;
     Transaction m_tx;
     RecipientTable m_mailboxes;
+    LocalRecipients m_locals;
+    std::string m_login; // the authenticated user, "" before AUTH
+    int m_auth_failures = 0;
+    std::optional<std::vector<AuthSender>> m_authsenders; // read at the first MAIL
     std::string m_line;
     std::string m_stored;
 };

@@ -59,7 +59,8 @@ class SmtpdTest(unittest.TestCase):
         lines = text.decode().split("\n")
         self.assertEqual(lines[0], HOST)
         self.assertEqual(lines[1:], ["PIPELINING", "8BITMIME", f"SIZE {DATABYTES}",
-                                     "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "STARTTLS"])
+                                     "ENHANCEDSTATUSCODES", "SMTPUTF8", "AUTH PLAIN LOGIN",
+                                     "CHUNKING", "STARTTLS"])  # AUTH: a loopback client
         self.assertEqual(s.helo("client.example"), (250, HOST.encode()))
         self.assertEqual(s.noop(), (250, b"2.0.0 ok"))
         self.assertEqual(s.verify("x")[0], 252)
