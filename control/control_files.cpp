@@ -231,6 +231,11 @@ std::vector<ControlFile> const& known_control_files()
         { "badmailfrom", ValueKind::BadMailFrom },
         { "services", ValueKind::Services },
         { "authsenders", ValueKind::AuthSenders },
+        { "authfaildelay", ValueKind::Integer, 0, 60 },
+        { "checkpassword", ValueKind::Text },
+        { "concurrencyincoming", ValueKind::Integer, 1, 10000 },
+        { "timeoutdns", ValueKind::Integer, 1, kDay },
+        { "tlsdestinations", ValueKind::RcptHostList },
     };
     return files;
 }

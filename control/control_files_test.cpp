@@ -114,3 +114,17 @@ TEST_CASE("authsenders: login:address or login:@domain", "[control][control_file
     CHECK(bad[1] == "line 2: want login:address or login:@domain: :@example.test");
     CHECK(bad[2].rfind("line 3: ", 0) == 0);
 }
+
+TEST_CASE(
+    "the control files of smtpd, auth and remote are known and checked", "[control][control_files]")
+{
+    CHECK(problems("authfaildelay", "2\n").empty());
+    CHECK(problems("authfaildelay", "61\n").size() == 1);
+    CHECK(problems("concurrencyincoming", "40\n").empty());
+    CHECK(problems("concurrencyincoming", "0\n").size() == 1);
+    CHECK(problems("timeoutdns", "30\n").empty());
+    CHECK(problems("timeoutdns", "soon\n").size() == 1);
+    CHECK(problems("tlsdestinations", "example.org\n.example.net\n").empty());
+    CHECK(problems("tlsdestinations", "bad..domain\n").size() == 1);
+    CHECK(problems("checkpassword", "/usr/local/bin/checkpassword\n").empty());
+}
