@@ -1,0 +1,116 @@
+// session - the IMAP4rev1 protocol engine after login: the authenticated and selected
+// states of RFC 3501 with IDLE, UIDPLUS, MOVE, NAMESPACE, ENABLE, SPECIAL-USE, UNSELECT,
+// ID, LITERAL+ and CONDSTORE, on one user's Maildir, reading commands from `in` and
+// answering on `out` (fd 0 and 1, plain text: TLS ends in front of this process).
+//
+//     imapd::Config config;
+//     config.maildir = "/home/u/Maildir";
+//     imapd::Session session(config, in, out);
+//     return session.run("* PREAUTH [CAPABILITY ...] ready\r\n"); // until LOGOUT or EOF
+//
+// run() returns an exit code: 0 after LOGOUT or end of input, 111 after an I/O error or
+// a timeout (the client has been sent "* BYE" when that was still possible).
+#pragma once
+
+#include "buffer.hpp"
+#include "cache.hpp"
+#include "command.hpp"
+#include "folder.hpp"
+#include "mime.hpp"
+#include "store.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace imapd {
+
+struct Config {
+    std::string maildir; // absolute path of INBOX
+    int timeout_ms = 30 * 60 * 1000; // between commands
+    int idle_timeout_ms = 60 * 60 * 1000; // inside IDLE
+    std::string capability_extra; // appended to the CAPABILITY list
+};
+
+// The capabilities of the authenticated state.
+std::string capabilities();
+
+class Session {
+public:
+    Session(Config config, mta::Reader& in, mta::Writer& out);
+    int run(std::string_view greeting);
+
+    // One command, for tests and the fuzzer: returns false when the session is over.
+    bool execute(std::string const& text);
+
+private:
+    enum class Reply { ok, no, bad };
+    struct Loaded {
+        uint32_t uid = 0;
+        std::string text;
+        Part root;
+        int64_t date = 0;
+    };
+    struct Meta {
+        uint64_t size = 0;
+        int64_t date = 0;
+    };
+
+    // session.cpp: loop, state, mailbox commands
+    void send(std::string_view text);
+    void tagged(std::string const& tag, Reply reply, std::string_view text);
+    void report_updates(bool allow_expunge);
+    bool dispatch(std::string const& tag, std::string const& verb, Cursor& c, bool uid);
+    void cmd_capability(std::string const& tag, Cursor& c);
+    void cmd_noop(std::string const& tag, Cursor& c);
+    void cmd_logout(std::string const& tag, Cursor& c);
+    void cmd_select(std::string const& tag, Cursor& c, bool read_only);
+    void cmd_create(std::string const& tag, Cursor& c);
+    void cmd_delete(std::string const& tag, Cursor& c);
+    void cmd_rename(std::string const& tag, Cursor& c);
+    void cmd_subscribe(std::string const& tag, Cursor& c, bool on);
+    void cmd_list(std::string const& tag, Cursor& c, bool lsub);
+    void cmd_status(std::string const& tag, Cursor& c);
+    void cmd_namespace(std::string const& tag, Cursor& c);
+    void cmd_enable(std::string const& tag, Cursor& c);
+    void cmd_id(std::string const& tag, Cursor& c);
+    void cmd_idle(std::string const& tag, Cursor& c);
+    void cmd_close(std::string const& tag, Cursor& c, bool expunge);
+    void deselect();
+
+    // messages.cpp (search.cpp: SEARCH): commands on the selected mailbox's messages
+    void cmd_fetch(std::string const& tag, Cursor& c, bool uid);
+    void cmd_store(std::string const& tag, Cursor& c, bool uid);
+    void cmd_search(std::string const& tag, Cursor& c, bool uid);
+    void cmd_copy(std::string const& tag, Cursor& c, bool uid, bool move);
+    void cmd_expunge(std::string const& tag, Cursor& c, bool uid);
+    void cmd_append(std::string const& tag, Cursor& c);
+    void cmd_check(std::string const& tag, Cursor& c);
+    std::vector<size_t> resolve(SeqSet const& set, bool uid) const;
+    std::optional<Meta> meta(Message const& m);
+    std::optional<std::string> cached_headers(Message const& m);
+    Loaded const* load(Message const& m);
+    std::string fetch_item(Message const& m, size_t index, FetchItem const& item);
+    bool matches(SearchKey const& key, size_t index); // search.cpp
+    bool matches_content(SearchKey const& key, Message const& m);
+    void do_expunge(std::vector<size_t> const& indexes, bool report);
+    std::string flag_letters(std::vector<std::string> const& flags, bool assign, bool& ok);
+    std::string flags_response(Message const& m) const;
+
+    Config m_config;
+    mta::Reader& m_in;
+    mta::Writer& m_out;
+    Store m_store;
+    bool m_done = false;
+    bool m_failed = false;
+    bool m_condstore = false;
+    bool m_allow_expunge = true; // EXPUNGE responses allowed during this command
+    std::optional<Folder> m_folder;
+    std::unique_ptr<Cache> m_cache;
+    std::string m_folder_name;
+    bool m_read_only = false;
+    size_t m_exists = 0; // EXISTS as the client knows it
+    std::unique_ptr<Loaded> m_loaded; // the last message read
+};
+
+} // namespace imapd
