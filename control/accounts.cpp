@@ -158,7 +158,7 @@ void done(VirtualStore& store, std::string const& text)
     std::printf("%s\n", text.c_str());
 }
 
-int domain_add(std::string const& root, Args args)
+int domain_add(std::string const& root, Args& args)
 {
     if (args.size() != 1)
         die_usage("mailctl domain add DOMAIN");
@@ -181,7 +181,7 @@ int domain_add(std::string const& root, Args args)
     return mta::kExitOk;
 }
 
-int domain_del(std::string const& root, Args args)
+int domain_del(std::string const& root, Args& args)
 {
     bool const force = take_flag(args, "--force");
     if (args.size() != 1)
@@ -221,7 +221,7 @@ int domain_list(std::string const& root, Args const& args)
     return mta::kExitOk;
 }
 
-int domain_catchall(std::string const& root, Args args)
+int domain_catchall(std::string const& root, Args& args)
 {
     const char* usage = "mailctl domain catchall DOMAIN bounce|discard|deliver USER";
     if (args.size() < 2)
@@ -239,7 +239,7 @@ int domain_catchall(std::string const& root, Args args)
     return mta::kExitOk;
 }
 
-int user_add(std::string const& root, Args args)
+int user_add(std::string const& root, Args& args)
 {
     bool const from_stdin = take_flag(args, "--password-stdin");
     if (args.size() != 1)
@@ -257,7 +257,7 @@ int user_add(std::string const& root, Args args)
     return mta::kExitOk;
 }
 
-int user_del(std::string const& root, Args args)
+int user_del(std::string const& root, Args& args)
 {
     bool const force = take_flag(args, "--force");
     if (args.size() != 1)
@@ -279,7 +279,7 @@ int user_del(std::string const& root, Args args)
     return mta::kExitOk;
 }
 
-int user_passwd(std::string const& root, Args args)
+int user_passwd(std::string const& root, Args& args)
 {
     bool const from_stdin = take_flag(args, "--password-stdin");
     if (args.size() != 1)
@@ -294,20 +294,26 @@ int user_passwd(std::string const& root, Args args)
     return mta::kExitOk;
 }
 
-int user_list(std::string const& root, Args const& args)
+// The domains a list command covers: the one named in args, or all.
+std::vector<std::string> listed_domains(VirtualStore const& store, Args const& args)
 {
-    if (args.size() > 1)
-        die_usage("mailctl user list [DOMAIN]");
-    VirtualStore const store(root);
     auto domains = store.domains();
     if (!domains)
         die_problem(domains.problem());
     if (args.size() == 1) {
         std::string const domain = domain_arg(args[0]);
         need_domain(store, domain);
-        *domains = { domain };
+        return { domain };
     }
-    for (auto const& d : *domains) {
+    return std::move(*domains);
+}
+
+int user_list(std::string const& root, Args const& args)
+{
+    if (args.size() > 1)
+        die_usage("mailctl user list [DOMAIN]");
+    VirtualStore const store(root);
+    for (auto const& d : listed_domains(store, args)) {
         auto users = store.users(d);
         if (!users)
             die_problem(users.problem());
@@ -371,15 +377,7 @@ int alias_list(std::string const& root, Args const& args)
     if (args.size() > 1)
         die_usage("mailctl alias list [DOMAIN]");
     VirtualStore const store(root);
-    auto domains = store.domains();
-    if (!domains)
-        die_problem(domains.problem());
-    if (args.size() == 1) {
-        std::string const domain = domain_arg(args[0]);
-        need_domain(store, domain);
-        *domains = { domain };
-    }
-    for (auto const& d : *domains) {
+    for (auto const& d : listed_domains(store, args)) {
         auto aliases = store.aliases(d);
         if (!aliases)
             die_problem(aliases.problem());
@@ -395,7 +393,7 @@ int alias_list(std::string const& root, Args const& args)
 
 struct Sub {
     const char* name;
-    int (*run)(std::string const&, Args);
+    int (*run)(std::string const&, Args&);
 };
 
 int run_sub(
@@ -405,7 +403,8 @@ int run_sub(
         return args.empty() ? (print_help(command), mta::kExitPerm) : print_help(command);
     for (auto const& s : subs)
         if (args[0] == s.name) {
-            int code = s.run(root, Args(args.begin() + 1, args.end()));
+            Args rest(args.begin() + 1, args.end());
+            int code = s.run(root, rest);
             return std::fflush(stdout) == 0 ? code : mta::kExitTemp;
         }
     die_perm("unknown subcommand " + args[0] + " (mailctl " + command + " --help)");
@@ -417,7 +416,7 @@ int run_domain(std::string const& root, Args const& args)
 {
     return run_sub("domain",
         { { "add", domain_add }, { "del", domain_del },
-            { "list", [](std::string const& r, Args a) { return domain_list(r, a); } },
+            { "list", [](std::string const& r, Args& a) { return domain_list(r, a); } },
             { "catchall", domain_catchall } },
         root, args);
 }
@@ -426,17 +425,17 @@ int run_user(std::string const& root, Args const& args)
 {
     return run_sub("user",
         { { "add", user_add }, { "del", user_del }, { "passwd", user_passwd },
-            { "list", [](std::string const& r, Args a) { return user_list(r, a); } },
-            { "info", [](std::string const& r, Args a) { return user_info(r, a); } } },
+            { "list", [](std::string const& r, Args& a) { return user_list(r, a); } },
+            { "info", [](std::string const& r, Args& a) { return user_info(r, a); } } },
         root, args);
 }
 
 int run_alias(std::string const& root, Args const& args)
 {
     return run_sub("alias",
-        { { "add", [](std::string const& r, Args a) { return alias_add(r, a); } },
-            { "del", [](std::string const& r, Args a) { return alias_del(r, a); } },
-            { "list", [](std::string const& r, Args a) { return alias_list(r, a); } } },
+        { { "add", [](std::string const& r, Args& a) { return alias_add(r, a); } },
+            { "del", [](std::string const& r, Args& a) { return alias_del(r, a); } },
+            { "list", [](std::string const& r, Args& a) { return alias_list(r, a); } } },
         root, args);
 }
 

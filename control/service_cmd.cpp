@@ -151,6 +151,7 @@ void launch_svscan(std::string const& root)
     std::string const log = root + "/log/svscan.log";
     std::vector<std::string> const env = mta::delivery_environment();
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (auto const& e : env)
         envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);

@@ -137,7 +137,7 @@ void write_rules(std::string const& root)
     }
     if (exists(cdb_path))
         return;
-    auto text = mta::read_file(text_path, 4 * 1024 * 1024);
+    auto text = mta::read_file(text_path, 4UL * 1024 * 1024);
     if (!text)
         mta::log::fatal(mta::kExitTemp, "unable to read " + text_path, text.error());
     auto parsed = mta::tcp_rules::parse(*text);
@@ -151,7 +151,7 @@ void write_rules(std::string const& root)
 
 std::vector<Listen> configured_listeners(std::string const& root)
 {
-    auto text = mta::read_file(root + "/control/services", 1024 * 1024);
+    auto text = mta::read_file(root + "/control/services", 1024UL * 1024);
     if (!text)
         mta::log::fatal(
             mta::kExitTemp, "unable to read " + root + "/control/services", text.error());

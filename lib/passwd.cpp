@@ -1,4 +1,5 @@
 #include "passwd.hpp"
+#include "assign.hpp"
 
 #include <crypt.h>
 #include <cstdlib>
@@ -11,15 +12,6 @@ namespace {
 
 // A valid yescrypt setting that no stored hash uses: the work done for an unknown user.
 constexpr const char* kDummySetting = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$";
-
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 } // namespace
 
@@ -47,7 +39,7 @@ Result<std::vector<Entry>> parse(std::string_view text, size_t* bad_line)
         }
         std::string_view after = line.substr(colon + 1);
         size_t next = after.find(':');
-        Entry e { lower(address), std::string(after.substr(0, next)), "" };
+        Entry e { assign::lowercase(address), std::string(after.substr(0, next)), "" };
         if (next != std::string_view::npos)
             e.rest = std::string(after.substr(next + 1));
         out.push_back(std::move(e));
@@ -69,7 +61,7 @@ std::string format(std::vector<Entry> const& entries)
 
 Entry const* find(std::vector<Entry> const& entries, std::string_view address)
 {
-    std::string const key = lower(address);
+    std::string const key = assign::lowercase(address);
     for (auto const& e : entries)
         if (e.address == key)
             return &e;

@@ -1,7 +1,10 @@
 #include "spawn_driver.hpp"
 
+#include "auto_conf.hpp"
 #include "env.hpp"
 #include "fd.hpp"
+#include "install_root.hpp"
+#include "privs.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -336,6 +339,29 @@ std::vector<std::string> delivery_environment()
     if (!env.get("PATH"))
         (void)env.set("PATH", "/usr/local/bin:/usr/bin:/bin");
     return env.entries();
+}
+
+Result<SpawnerSite> find_spawner_site(std::string& failed)
+{
+    auto root = install_root();
+    if (!root) {
+        failed = "unable to find the install root";
+        return root.error();
+    }
+    auto queue = lookup_account(conf::kUserQueue);
+    if (!queue) {
+        failed = std::string("unable to look up account ") + conf::kUserQueue;
+        return queue.error();
+    }
+    return SpawnerSite { *root, queue->uid };
+}
+
+Status enter_message_dir(std::string const& root, std::string& dir)
+{
+    dir = root + "/queue/mess";
+    if (::chdir(dir.c_str()) == -1)
+        return Error::from_errno("chdir");
+    return {};
 }
 
 } // namespace mta

@@ -73,6 +73,20 @@ public:
     virtual std::string report(ExitStatus status, std::string_view output) = 0;
 };
 
+// What every spawner (lspawn, rspawn) finds at startup: the install root and the queue
+// account's uid (the owner every message file must have).
+struct SpawnerSite {
+    std::string root;
+    uid_t queue_uid = 0;
+};
+
+// The install root and the queue account. On failure `failed` is set to the fatal line's
+// text ("unable to find the install root", "unable to look up account msq").
+Result<SpawnerSite> find_spawner_site(std::string& failed);
+
+// chdir ROOT/queue/mess: message ids are relative to it. On failure `dir` is the folder.
+Status enter_message_dir(std::string const& root, std::string& dir);
+
 struct SpawnerOptions {
     unsigned slots = kSpawnSlots; // 1..255
     size_t report_limit = kSpawnReportLimit; // at least 100

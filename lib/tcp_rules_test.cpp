@@ -198,7 +198,8 @@ TEST_CASE("tcp_rules: compiled table gives the first matching rule", "[lib][tcp_
     auto db = Cdb::open(path);
     REQUIRE(db.ok());
 
-    auto check = [&](tcp_rules::Client const& c, std::string key, bool deny, std::string env) {
+    auto check = [&](tcp_rules::Client const& c, std::string const& key, bool deny,
+                     std::string const& env) {
         INFO(c.ip);
         auto r = tcp_rules::lookup(*db, c);
         REQUIRE(r.ok());

@@ -160,20 +160,42 @@ bool is_nonblocking(int fd)
 std::vector<size_t> const kSizes
     = { 1, 2, 100, 1000, 8191, 8192, 8193, 16383, 16384, 16385, 65536, 100000 };
 
+// Writes text through the session s on fd and flushes it.
+bool send_text(tls::Session& s, int fd, std::string const& text)
+{
+    Writer out(fd, 0, s.write_fn());
+    return out.put(text) && out.flush();
+}
+
+// The setup of most cases: a self-signed server context, a client context that trusts
+// it, and a socket pair (the server's end is sfd, the client's cfd).
+struct Peers {
+    TempDir dir;
+    KeyPair pair = make_self_signed(dir);
+    Result<tls::Context> sctx = tls::Context::server(pair.cert, pair.key);
+    Result<tls::Context> cctx = tls::Context::client(pair.cert);
+    SocketPair sp = socket_pair();
+    int sfd = sp.server.get();
+    int cfd = sp.client.get();
+
+    Peers()
+    {
+        std::signal(SIGPIPE, SIG_IGN);
+        REQUIRE((sctx.ok() && cctx.ok()));
+    }
+
+    // The client's handshake with "localhost" on cfd.
+    Result<tls::Session> connect(int timeout_ms = kTimeoutMs) const
+    {
+        return tls::Session::connect(*cctx, cfd, cfd, "localhost", timeout_ms);
+    }
+};
+
 } // namespace
 
-TEST_CASE("a TLS 1.3 handshake and data both ways in sizes 1 to 100000", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "a TLS 1.3 handshake and data both ways in sizes 1 to 100000", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    REQUIRE(sctx.ok());
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE(cctx.ok());
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
-    Server server(*sctx, sfd, sfd, [&server, sfd](tls::Session& s) {
+    Server server(*sctx, sfd, sfd, [this, &server](tls::Session& s) {
         Reader in(sfd, 0, s.read_fn());
         Writer out(sfd, 0, s.write_fn());
         for (size_t size : kSizes) {
@@ -187,17 +209,16 @@ TEST_CASE("a TLS 1.3 handshake and data both ways in sizes 1 to 100000", "[lib][
         s.shutdown();
     });
 
-    auto s
-        = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", kTimeoutMs);
+    auto s = connect();
     REQUIRE(s.ok());
     CHECK(s->version() == "TLSv1.3");
     CHECK(s->cipher().rfind("TLS_", 0) == 0);
     CHECK(s->cipher_bits() >= 128);
     CHECK(s->peer_verified());
     CHECK(s->verify_text() == "ok");
-    CHECK(is_nonblocking(sp.client.get()));
-    Reader in(sp.client.get(), 0, s->read_fn());
-    Writer out(sp.client.get(), 0, s->write_fn());
+    CHECK(is_nonblocking(cfd));
+    Reader in(cfd, 0, s->read_fn());
+    Writer out(cfd, 0, s->write_fn());
     for (size_t size : kSizes) {
         INFO("size " << size);
         std::string data = pattern(size);
@@ -213,14 +234,8 @@ TEST_CASE("a TLS 1.3 handshake and data both ways in sizes 1 to 100000", "[lib][
     CHECK(server.join().empty());
 }
 
-TEST_CASE("a session over two pipes restores blocking mode at the end", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "a session over two pipes restores blocking mode at the end", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
     auto up = make_pipe(); // client to server
     auto down = make_pipe(); // server to client
     REQUIRE((up.ok() && down.ok()));
@@ -258,24 +273,15 @@ TEST_CASE("a session over two pipes restores blocking mode at the end", "[lib][t
     CHECK(server.join().empty());
 }
 
-TEST_CASE("the server refuses a client limited to TLS 1.1", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "the server refuses a client limited to TLS 1.1", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
     // An old client: TLS 1.0 and 1.1 with the checks that forbid them relaxed.
     SSL_CTX* old = cctx->get();
     REQUIRE(SSL_CTX_set_min_proto_version(old, TLS1_VERSION) == 1);
     REQUIRE(SSL_CTX_set_max_proto_version(old, TLS1_1_VERSION) == 1);
     REQUIRE(SSL_CTX_set_cipher_list(old, "DEFAULT:@SECLEVEL=0") == 1);
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
     Server server(*sctx, sfd, sfd, {});
-    auto s
-        = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", kTimeoutMs);
+    auto s = connect();
     CHECK_FALSE(s.ok());
     (void)tls::last_error_text();
     std::string error = server.join();
@@ -312,28 +318,19 @@ TEST_CASE("a handshake or read with a silent peer times out", "[lib][tls]")
     (void)tls::last_error_text();
 }
 
-TEST_CASE("a read after the handshake times out and the session goes on", "[lib][tls]")
+TEST_CASE_METHOD(
+    Peers, "a read after the handshake times out and the session goes on", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
-    Server server(*sctx, sfd, sfd, [&server, sfd](tls::Session& s) {
+    Server server(*sctx, sfd, sfd, [this, &server](tls::Session& s) {
         std::this_thread::sleep_for(std::chrono::milliseconds(600));
-        Writer out(sfd, 0, s.write_fn());
-        if (!out.put("late\n") || !out.flush())
+        if (!send_text(s, sfd, "late\n"))
             server.fail("server write failed");
         s.shutdown();
     });
-    auto s
-        = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", kTimeoutMs);
+    auto s = connect();
     REQUIRE(s.ok());
     s->set_timeout(200);
-    Reader in(sp.client.get(), 0, s->read_fn());
+    Reader in(cfd, 0, s->read_fn());
     std::string line;
     auto start = std::chrono::steady_clock::now();
     auto got = in.get_line(line, 100);
@@ -410,28 +407,18 @@ TEST_CASE("a server context needs a readable certificate and its own key", "[lib
     (void)tls::last_error_text();
 }
 
-TEST_CASE("a peer closing without close_notify reads as end of input", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "a peer closing without close_notify reads as end of input", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
-    Server server(*sctx, sfd, sfd, [&server, sfd](tls::Session& s) {
-        Writer out(sfd, 0, s.write_fn());
-        if (!out.put("bye\n") || !out.flush())
+    Server server(*sctx, sfd, sfd, [this, &server](tls::Session& s) {
+        if (!send_text(s, sfd, "bye\n"))
             server.fail("server write failed");
         if (::shutdown(sfd, SHUT_RDWR) != 0) // end of input, no close_notify
             server.fail("shutdown failed");
     });
-    auto s
-        = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", kTimeoutMs);
+    auto s = connect();
     REQUIRE(s.ok());
     CHECK(server.join().empty());
-    Reader in(sp.client.get(), 0, s->read_fn());
+    Reader in(cfd, 0, s->read_fn());
     std::string line;
     auto got = in.get_line(line, 100);
     REQUIRE(got.ok());
@@ -442,53 +429,34 @@ TEST_CASE("a peer closing without close_notify reads as end of input", "[lib][tl
     CHECK(tls::last_error_text().empty());
 }
 
-TEST_CASE("garbage instead of a TLS record is an EIO read error", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "garbage instead of a TLS record is an EIO read error", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
-    Server server(*sctx, sfd, sfd, [&server, sfd](tls::Session&) {
+    Server server(*sctx, sfd, sfd, [this, &server](tls::Session&) {
         if (!write_all(sfd, "this is not a TLS record\r\n").ok())
             server.fail("raw write failed");
     });
-    auto s
-        = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", kTimeoutMs);
+    auto s = connect();
     REQUIRE(s.ok());
     CHECK(server.join().empty());
-    Reader in(sp.client.get(), 0, s->read_fn());
+    Reader in(cfd, 0, s->read_fn());
     std::string line;
     auto got = in.get_line(line, 100);
     REQUIRE_FALSE(got.ok());
     CHECK(got.error().errnum == EIO);
     CHECK_FALSE(tls::last_error_text().empty());
-    Writer out(sp.client.get(), 0, s->write_fn());
+    Writer out(cfd, 0, s->write_fn());
     CHECK_FALSE((out.put("x").ok() && out.flush().ok())); // the session is broken
 }
 
-TEST_CASE("TLS 1.2 works with a forward-secret AEAD suite", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "TLS 1.2 works with a forward-secret AEAD suite", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
     REQUIRE(SSL_CTX_set_max_proto_version(cctx->get(), TLS1_2_VERSION) == 1);
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
-    Server server(*sctx, sfd, sfd, [&server, sfd](tls::Session& s) {
-        Writer out(sfd, 0, s.write_fn());
-        if (!out.put("hello\n") || !out.flush())
+    Server server(*sctx, sfd, sfd, [this, &server](tls::Session& s) {
+        if (!send_text(s, sfd, "hello\n"))
             server.fail("server write failed");
         s.shutdown();
     });
-    auto s
-        = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", kTimeoutMs);
+    auto s = connect();
     REQUIRE(s.ok());
     CHECK(s->version() == "TLSv1.2");
     INFO(s->cipher());
@@ -496,7 +464,7 @@ TEST_CASE("TLS 1.2 works with a forward-secret AEAD suite", "[lib][tls]")
     CHECK((s->cipher().find("GCM") != std::string::npos
         || s->cipher().find("CHACHA20") != std::string::npos));
     CHECK(s->peer_verified());
-    Reader in(sp.client.get(), 0, s->read_fn());
+    Reader in(cfd, 0, s->read_fn());
     std::string line;
     REQUIRE(in.get_line(line, 100).ok());
     CHECK(line == "hello");
@@ -526,17 +494,9 @@ TEST_CASE("a chain file with an intermediate verifies against the root CA", "[li
     }
 }
 
-TEST_CASE("half a TLS record does not hold a read past the timeout", "[lib][tls]")
+TEST_CASE_METHOD(Peers, "half a TLS record does not hold a read past the timeout", "[lib][tls]")
 {
-    std::signal(SIGPIPE, SIG_IGN);
-    TempDir dir;
-    auto pair = make_self_signed(dir);
-    auto sctx = tls::Context::server(pair.cert, pair.key);
-    auto cctx = tls::Context::client(pair.cert);
-    REQUIRE((sctx.ok() && cctx.ok()));
-    auto sp = socket_pair();
-    int sfd = sp.server.get();
-    Server server(*sctx, sfd, sfd, [&server, sfd](tls::Session&) {
+    Server server(*sctx, sfd, sfd, [this, &server](tls::Session&) {
         // An application data record header announcing 64 bytes, then only 3 of them.
         if (!write_all(sfd, std::string("\x17\x03\x03\x00\x40xyz", 8)).ok())
             return server.fail("raw write failed");
@@ -544,9 +504,9 @@ TEST_CASE("half a TLS record does not hold a read past the timeout", "[lib][tls]
         (void)::poll(&p, 1, kTimeoutMs); // until the client goes away
         (void)::shutdown(sfd, SHUT_RDWR); // a client blocked in read would wake up here
     });
-    auto s = tls::Session::connect(*cctx, sp.client.get(), sp.client.get(), "localhost", 300);
+    auto s = connect(300);
     REQUIRE(s.ok());
-    Reader in(sp.client.get(), 0, s->read_fn());
+    Reader in(cfd, 0, s->read_fn());
     char buf[100];
     auto start = std::chrono::steady_clock::now();
     auto got = in.read(buf, sizeof buf);
@@ -554,6 +514,6 @@ TEST_CASE("half a TLS record does not hold a read past the timeout", "[lib][tls]
     REQUIRE_FALSE(got.ok());
     CHECK(got.error().errnum == ETIMEDOUT);
     CHECK((took >= 250 && took < 3000));
-    REQUIRE(::shutdown(sp.client.get(), SHUT_RDWR) == 0);
+    REQUIRE(::shutdown(cfd, SHUT_RDWR) == 0);
     CHECK(server.join().empty());
 }

@@ -1,5 +1,7 @@
 #include "command.hpp"
 
+#include "number.hpp"
+
 #include <array>
 
 namespace pop3d {
@@ -83,15 +85,9 @@ Command parse_command(std::string_view line)
 
 std::optional<unsigned long> parse_number(std::string_view text)
 {
-    if (text.empty() || text.size() > 9)
+    if (text.size() > 9)
         return std::nullopt;
-    unsigned long n = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        n = n * 10 + static_cast<unsigned long>(c - '0');
-    }
-    return n;
+    return mta::parse_decimal<unsigned long>(text);
 }
 
 std::vector<std::string_view> split_args(std::string_view arg)

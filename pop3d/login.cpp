@@ -36,7 +36,7 @@ std::string Login::capabilities() const
     return out;
 }
 
-Step Login::error(std::string text)
+Step Login::error(std::string const& text)
 {
     if (++m_errors >= kMaxErrors)
         return reply(text + "\r\n-ERR too many errors, closing the connection\r\n", Action::close);

@@ -49,7 +49,7 @@ public:
 
 private:
     bool plaintext_allowed() const { return m_policy.tls_active || m_policy.loopback; }
-    Step error(std::string text);
+    Step error(std::string const& text);
     Step auth(std::string const& arg);
     Step sasl_plain(std::string_view response);
 

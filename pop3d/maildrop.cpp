@@ -13,7 +13,7 @@ namespace pop3d {
 
 namespace {
 
-constexpr time_t kTmpLifetime = 36 * 3600;
+constexpr time_t kTmpLifetime = time_t { 36 } * 3600;
 
 void clean_tmp(std::string const& dir)
 {

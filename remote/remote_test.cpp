@@ -61,9 +61,9 @@ TEST_CASE("tcpto: two timeouts skip an address for about an hour", "[remote]")
     CHECK_FALSE(remote::tcpto_update(table, ip, true, t0 + 60)); // at most once per 120 s
     CHECK(remote::tcpto_update(table, ip, true, t0 + 200));
     CHECK(remote::tcpto_should_skip(table, ip, t0 + 200, 0));
-    CHECK(remote::tcpto_should_skip(table, ip, t0 + 200 + 60 * 64 - 1, 0));
-    CHECK_FALSE(remote::tcpto_should_skip(table, ip, t0 + 200 + 60 * 64, 0));
-    CHECK(remote::tcpto_should_skip(table, ip, t0 + 200 + 60 * 64, 31)); // pid & 31 adds time
+    CHECK(remote::tcpto_should_skip(table, ip, t0 + 200 + 60L * 64 - 1, 0));
+    CHECK_FALSE(remote::tcpto_should_skip(table, ip, t0 + 200 + 60L * 64, 0));
+    CHECK(remote::tcpto_should_skip(table, ip, t0 + 200 + 60L * 64, 31)); // pid & 31 adds time
     CHECK_FALSE(remote::tcpto_should_skip(table, ip6, t0 + 200, 0));
     CHECK(remote::tcpto_update(table, ip, false, t0 + 300)); // a connect resets the count
     CHECK_FALSE(remote::tcpto_should_skip(table, ip, t0 + 300, 0));

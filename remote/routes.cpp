@@ -1,8 +1,7 @@
 #include "routes.hpp"
 
 #include "domain.hpp"
-
-#include <charconv>
+#include "number.hpp"
 
 namespace remote {
 
@@ -43,11 +42,10 @@ mta::Result<Route> parse_relay(std::string_view text)
             port = text.substr(colon + 1);
     }
     if (!port.empty() || text.ends_with(':')) {
-        unsigned value = 0;
-        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+        auto value = mta::parse_decimal<unsigned>(port);
+        if (!value || *value == 0 || *value > 65535)
             return mta::Error::plain("bad port in smtproutes");
-        route.port = value;
+        route.port = *value;
     }
     return route;
 }

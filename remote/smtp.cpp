@@ -1,10 +1,10 @@
 #include "smtp.hpp"
 
 #include "domain.hpp"
+#include "number.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 namespace remote {
 
@@ -104,10 +104,8 @@ Extensions parse_ehlo(std::string_view text)
             ext.starttls = true;
         else if (word == "size") {
             ext.size = true;
-            unsigned long long n = 0;
-            auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
-            if (ec == std::errc() && p == arg.data() + arg.size())
-                ext.size_limit = n;
+            if (auto n = mta::parse_decimal<unsigned long long>(arg))
+                ext.size_limit = *n;
         }
     }
     return ext;

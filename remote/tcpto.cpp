@@ -74,7 +74,7 @@ bool tcpto_should_skip(std::string_view table, IpAddress const& ip, time_t now, 
     if (i == kTcptoRecords)
         return false;
     Record r = get(table, i);
-    return r.count >= 2 && now - r.when < (60 + (pid & 31)) * 64;
+    return r.count >= 2 && now - r.when < (60L + (pid & 31)) * 64;
 }
 
 bool tcpto_update(std::string& table, IpAddress const& ip, bool timed_out, time_t now)

@@ -1,11 +1,9 @@
 #include "setup.hpp"
 
-#include "auto_conf.hpp"
 #include "exit_codes.hpp"
 #include "fd.hpp"
-#include "install_root.hpp"
 #include "log.hpp"
-#include "privs.hpp"
+#include "spawn_driver.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -17,17 +15,11 @@ Config load_config(int argc, char** /*argv*/)
 {
     if (argc != 1)
         mta::log::fatal(mta::kExitPerm, "usage: rspawn");
-    Config config;
-    auto root = mta::install_root();
-    if (!root)
-        mta::log::fatal(mta::kExitTemp, "unable to find the install root", root.error());
-    config.root = *root;
-    auto queue = mta::lookup_account(mta::conf::kUserQueue);
-    if (!queue)
-        mta::log::fatal(mta::kExitTemp,
-            std::string("unable to look up account ") + mta::conf::kUserQueue, queue.error());
-    config.queue_uid = queue->uid;
-    return config;
+    std::string failed;
+    auto site = mta::find_spawner_site(failed);
+    if (!site)
+        mta::log::fatal(mta::kExitTemp, failed, site.error());
+    return Config { site->root, site->queue_uid };
 }
 
 void clear_tcpto(Config const& config)
@@ -43,10 +35,9 @@ void clear_tcpto(Config const& config)
 
 void enter_message_dir(Config const& config)
 {
-    std::string const dir = config.root + "/queue/mess";
-    if (::chdir(dir.c_str()) == -1)
-        mta::log::fatal(
-            mta::kExitTemp, "unable to switch to " + dir, mta::Error::from_errno("chdir"));
+    std::string dir;
+    if (auto st = mta::enter_message_dir(config.root, dir); !st)
+        mta::log::fatal(mta::kExitTemp, "unable to switch to " + dir, st.error());
 }
 
 } // namespace rspawn

@@ -1,5 +1,6 @@
 #include "auth.hpp"
 
+#include "assign.hpp"
 #include "fd.hpp"
 #include "process.hpp"
 
@@ -24,15 +25,6 @@ int base64_value(char c)
 {
     auto const at = kAlphabet.find(c);
     return at == std::string_view::npos ? -1 : static_cast<int>(at);
-}
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 // The domain of an address, "" without one.
@@ -141,7 +133,7 @@ std::optional<Credentials> parse_plain(std::string_view message)
     if (login.empty() || password.empty() || login.size() > kMaxLoginBytes
         || password.size() > kMaxPasswordBytes || password.find('\0') != std::string_view::npos)
         return std::nullopt;
-    if (!authzid.empty() && lower(authzid) != lower(login))
+    if (!authzid.empty() && mta::assign::lowercase(authzid) != mta::assign::lowercase(login))
         return std::nullopt;
     return Credentials { std::string(login), std::string(password) };
 }
@@ -169,7 +161,8 @@ std::vector<AuthSender> parse_authsenders(std::vector<std::string> const& lines)
         auto const colon = line.find(':');
         if (colon == std::string::npos || colon == 0 || colon + 1 == line.size())
             continue;
-        out.push_back(AuthSender { lower(line.substr(0, colon)), lower(line.substr(colon + 1)) });
+        out.push_back(AuthSender { mta::assign::lowercase(line.substr(0, colon)),
+            mta::assign::lowercase(line.substr(colon + 1)) });
     }
     return out;
 }
@@ -179,8 +172,8 @@ bool sender_allowed(
 {
     if (sender.empty())
         return true;
-    std::string const who = lower(login);
-    std::string const address = lower(sender);
+    std::string const who = mta::assign::lowercase(login);
+    std::string const address = mta::assign::lowercase(sender);
     if (address == who)
         return true;
     std::string const at_domain = "@" + std::string(domain_of(address));

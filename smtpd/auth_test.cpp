@@ -27,7 +27,7 @@ TEST_CASE("smtpd auth: base64", "[smtpd][auth]")
     CHECK(!decode_base64("Zm9*"));
     CHECK(encode_base64("Username:") == "VXNlcm5hbWU6");
     CHECK(encode_base64("Password:") == "UGFzc3dvcmQ6");
-    for (std::string s : { ""s, "a"s, "ab"s, "abc"s, "\0\xff\x80 x"s })
+    for (std::string const& s : { ""s, "a"s, "ab"s, "abc"s, "\0\xff\x80 x"s })
         CHECK(decode_base64(s.empty() ? "=" : encode_base64(s)) == s);
 }
 

@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include "assign.hpp"
 #include "cdb.hpp"
 #include "control.hpp"
 
@@ -16,15 +17,6 @@ namespace {
 
 constexpr long long kDefaultTimeout = 1200;
 constexpr long long kDefaultMaxRcpt = 1000;
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // Reads control files, remembering the first failure.
 class Controls {
@@ -83,10 +75,10 @@ void default_hosts(Controls& controls, Config& config)
 {
     auto locals = controls.lines("locals");
     for (auto const& host : locals.value_or(std::vector<std::string> { config.me }))
-        config.hosts.push_back(lower(host));
+        config.hosts.push_back(mta::assign::lowercase(host));
     for (auto const& entry :
         controls.lines("virtualdomains").value_or(std::vector<std::string> {})) {
-        std::string const key = lower(entry.substr(0, entry.find(':')));
+        std::string const key = mta::assign::lowercase(entry.substr(0, entry.find(':')));
         if (key.empty())
             continue;
         if (key.find('@') != std::string::npos)
@@ -102,12 +94,12 @@ void load_hosts(Controls& controls, Config& config)
     if (rcpthosts) {
         config.have_rcpthosts = true;
         for (auto const& host : *rcpthosts)
-            config.hosts.push_back(lower(host));
+            config.hosts.push_back(mta::assign::lowercase(host));
     } else {
         default_hosts(controls, config);
     }
     for (auto const& entry : controls.lines("badmailfrom").value_or(std::vector<std::string> {}))
-        config.badmailfrom.push_back(lower(entry));
+        config.badmailfrom.push_back(mta::assign::lowercase(entry));
 }
 
 void load_limits(Controls& controls, Config& config, EnvGet const& env)
@@ -261,11 +253,11 @@ mta::Result<bool> rcpthost_allowed(
 {
     if (domain.empty())
         return true;
-    std::string const host = lower(domain);
+    std::string const host = mta::assign::lowercase(domain);
     if (any_suffix(host, [&](std::string_view h) { return host_matches(config.hosts, h); }))
         return true;
     if (!config.have_rcpthosts)
-        return host_matches(config.addresses, lower(local) + "@" + host);
+        return host_matches(config.addresses, mta::assign::lowercase(local) + "@" + host);
     auto db = mta::Cdb::open(config.root + "/control/morercpthosts.cdb");
     if (!db)
         return db.error().errnum == ENOENT ? mta::Result<bool>(false) : db.error();
@@ -291,8 +283,9 @@ bool in_badmailfrom(Config const& config, std::string_view local, std::string_vi
 {
     if (config.badmailfrom.empty())
         return false;
-    std::string const host = lower(domain);
-    std::string const address = domain.empty() ? lower(local) : lower(local) + "@" + host;
+    std::string const host = mta::assign::lowercase(domain);
+    std::string const address = domain.empty() ? mta::assign::lowercase(local)
+                                               : mta::assign::lowercase(local) + "@" + host;
     return host_matches(config.badmailfrom, address)
         || (!domain.empty() && host_matches(config.badmailfrom, "@" + host));
 }
@@ -302,7 +295,7 @@ bool is_local_literal(Config const& config, std::string_view domain)
     if (domain.size() < 3 || domain.front() != '[' || domain.back() != ']')
         return false;
     std::string_view inner = domain.substr(1, domain.size() - 2);
-    if (inner.size() > 5 && lower(inner.substr(0, 5)) == "ipv6:")
+    if (inner.size() > 5 && mta::assign::lowercase(inner.substr(0, 5)) == "ipv6:")
         inner.remove_prefix(5);
     Ip const ip = parse_ip(inner);
     if (ip.family == 0)
@@ -336,7 +329,7 @@ mta::Result<Mailbox> RecipientTable::check(std::string_view local, std::string_v
     }
     if (!m_cdb)
         return Mailbox::not_virtual;
-    std::string const at_domain = "@" + lower(domain);
+    std::string const at_domain = "@" + mta::assign::lowercase(domain);
     auto kind = m_cdb->find(at_domain);
     if (!kind)
         return kind.error();
@@ -344,7 +337,7 @@ mta::Result<Mailbox> RecipientTable::check(std::string_view local, std::string_v
         return Mailbox::not_virtual;
     if (**kind == "catchall")
         return Mailbox::valid;
-    std::string const box = lower(local);
+    std::string const box = mta::assign::lowercase(local);
     auto exact = m_cdb->contains(box + at_domain);
     if (!exact)
         return exact.error();

@@ -1,6 +1,7 @@
 #include "local_recipients.hpp"
 
 #include "account_lookup.hpp"
+#include "assign.hpp"
 #include "auto_conf.hpp"
 #include "cdb.hpp"
 #include "control.hpp"
@@ -16,19 +17,10 @@ namespace smtpd {
 
 namespace {
 
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 // As local's safe_extension: lower case, '.' and '/' become ':'.
 std::string safe_extension(std::string_view ext)
 {
-    std::string out = lower(ext);
+    std::string out = mta::assign::lowercase(ext);
     std::replace(out.begin(), out.end(), '.', ':');
     std::replace(out.begin(), out.end(), '/', ':');
     return out;
@@ -160,9 +152,10 @@ mta::Result<Mailbox> LocalRecipients::check(std::string_view local, std::string_
             return lines.error();
         m_locals.emplace();
         for (auto const& line : lines->value_or(std::vector<std::string> {}))
-            m_locals->push_back(lower(line));
+            m_locals->push_back(mta::assign::lowercase(line));
     }
-    if (std::find(m_locals->begin(), m_locals->end(), lower(domain)) == m_locals->end())
+    if (std::find(m_locals->begin(), m_locals->end(), mta::assign::lowercase(domain))
+        == m_locals->end())
         return Mailbox::not_virtual;
     if (!m_files_only) {
         auto nsswitch = mta::read_file(m_nsswitch, 1 << 20);

@@ -33,7 +33,7 @@ TEST_CASE("smtpd locals: nsswitch passwd sources", "[smtpd][locals]")
 TEST_CASE("smtpd locals: accounts, alias files and other domains", "[smtpd][locals]")
 {
     mta::test::TempDir dir;
-    std::string const root = dir.path();
+    std::string const& root = dir.path();
     ::mkdir((root + "/control").c_str(), 0755);
     ::mkdir((root + "/alias").c_str(), 0755);
     ::mkdir((root + "/home").c_str(), 0755);

@@ -8,7 +8,7 @@ namespace sv {
 
 namespace {
 
-constexpr size_t kMaxValueBytes = 256 * 1024;
+constexpr size_t kMaxValueBytes = 256UL * 1024;
 
 } // namespace
 

@@ -1,6 +1,7 @@
 #include "limits.hpp"
 
-#include <charconv>
+#include "number.hpp"
+
 #include <cstring>
 #include <string_view>
 #include <sys/resource.h>
@@ -67,10 +68,10 @@ mta::Result<ParsedLimits> parse_limits(int argc, char const* const* argv)
         if (value == "=") {
             setting.to_hard = true;
         } else {
-            auto [end, ec]
-                = std::from_chars(value.data(), value.data() + value.size(), setting.value);
-            if (ec != std::errc() || end != value.data() + value.size())
+            auto number = mta::parse_decimal<decltype(setting.value)>(value);
+            if (!number)
                 return mta::Error::plain("a limit must be a number or =");
+            setting.value = *number;
         }
         for (int resource : option->resources) {
             setting.resource = resource;

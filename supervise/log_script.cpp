@@ -1,6 +1,6 @@
 #include "log_script.hpp"
 
-#include <charconv>
+#include "number.hpp"
 
 namespace sv {
 
@@ -8,8 +8,10 @@ namespace {
 
 bool parse_number(std::string_view text, unsigned long long& out)
 {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size();
+    auto value = mta::parse_decimal<unsigned long long>(text);
+    if (value)
+        out = *value;
+    return value.has_value();
 }
 
 } // namespace

@@ -1,10 +1,10 @@
 #include "ident.hpp"
 
 #include "fd.hpp"
+#include "number.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <netinet/in.h>
 #include <poll.h>
@@ -31,9 +31,7 @@ std::string_view trim(std::string_view s)
 bool is_port(std::string_view text, uint16_t port)
 {
     text = trim(text);
-    unsigned v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    return ec == std::errc() && end == text.data() + text.size() && v == port;
+    return mta::parse_decimal<unsigned>(text) == port;
 }
 
 sockaddr_storage to_sockaddr(SocketAddress const& a, uint16_t port, socklen_t& len)

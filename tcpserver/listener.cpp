@@ -1,7 +1,8 @@
 #include "listener.hpp"
 
+#include "number.hpp"
+
 #include <arpa/inet.h>
-#include <charconv>
 #include <cstring>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,12 +15,10 @@ namespace {
 
 mta::Result<uint16_t> resolve_port(std::string const& port)
 {
-    unsigned v = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-    if (ec == std::errc() && end == port.data() + port.size() && !port.empty()) {
-        if (v > 65535)
+    if (auto v = mta::parse_decimal<unsigned>(port)) {
+        if (*v > 65535)
             return mta::Error::plain("unable to figure out port number");
-        return uint16_t(v);
+        return uint16_t(*v);
     }
     servent* se = ::getservbyname(port.c_str(), "tcp");
     if (!se)

@@ -1,8 +1,8 @@
 #include "options.hpp"
 
 #include "env.hpp"
+#include "number.hpp"
 
-#include <charconv>
 #include <string_view>
 #include <unistd.h>
 
@@ -12,9 +12,8 @@ namespace {
 
 std::optional<unsigned long> number(std::string_view text, unsigned long max)
 {
-    unsigned long v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty() || v > max)
+    auto v = mta::parse_decimal<unsigned long>(text);
+    if (!v || *v > max)
         return std::nullopt;
     return v;
 }

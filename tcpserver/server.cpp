@@ -3,10 +3,10 @@
 #include "connection.hpp"
 #include "listener.hpp"
 #include "log_lines.hpp"
+#include "number.hpp"
 #include "privs.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <grp.h>
@@ -44,9 +44,8 @@ namespace {
 
 std::optional<unsigned long> id_number(std::string const& text)
 {
-    unsigned long v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || v >= 0xffffffffUL)
+    auto v = mta::parse_decimal<unsigned long>(text);
+    if (!v || *v >= 0xffffffffUL)
         return std::nullopt;
     return v;
 }

@@ -14,47 +14,9 @@
 # the lookups are compared, so a wrong answer fails the benchmark. Only local files.
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 N=${N:-100000}
 RUNS=${RUNS:-5}
-PACKAGES="postfix postfix-cdb postfix-lmdb"
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
-# Installs Postfix's packages without starting its daemon: policy-rc.d answers 101
-# ("action forbidden") to every invoke-rc.d during the install.
-install_postfix() {
-    missing=""
-    for p in $PACKAGES; do
-        installed "$p" || missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    if [ "$(id -u)" != 0 ]; then
-        echo "run.sh: missing packages:$missing (run as root once)" >&2
-        exit 111
-    fi
-    made_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        trap 'rm -f /usr/sbin/policy-rc.d' EXIT INT TERM
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    status=0
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
-        >/dev/null || {
-        apt-get update -qq &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-                $missing >/dev/null
-    } || status=$?
-    if [ -n "$made_policy" ]; then
-        rm -f /usr/sbin/policy-rc.d
-        trap - EXIT INT TERM
-    fi
-    [ "$status" = 0 ] || exit "$status"
-}
-
 # Milliseconds taken by the command given, run with stdin from $IN and stdout to $OUT.
 elapsed_ms() {
     start=$(date +%s%N)
@@ -63,10 +25,7 @@ elapsed_ms() {
     echo $(((end - start) / 1000)) | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-install_postfix
+need_test_packages # postfix, postfix-cdb, postfix-lmdb
 make -j2 build/libmta.a >/dev/null
 g++ -std=c++20 -O2 -Ilib -Ibuild/gen bench/cdb/bench_cdb.cpp build/libmta.a -lcdb -lcrypt \
     -o build/bench_cdb

@@ -33,6 +33,7 @@
 # directory and the msbench account whatever happens. Nothing listens on any address.
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 N=${N:-5000}
 P=${P:-4}
 SIZE=${SIZE:-4096}
@@ -42,46 +43,12 @@ TIMEOUT=${TIMEOUT:-300}
 STRACE_N=${STRACE_N:-200}
 USER_NAME=msbench
 
-die() {
-    echo "run.sh: $*" >&2
-    exit 111
-}
 [ "$(id -u)" = 0 ] || die "run as root (make install creates accounts; Postfix runs as root)"
 umask 022
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+drop_leftover_account "$USER_NAME"
 
-# Installs Debian's postfix without starting its daemon (as bench/cdb/run.sh does):
-# policy-rc.d answers 101 ("action forbidden") to every invoke-rc.d during the install.
-install_postfix() {
-    installed postfix && return 0
-    made_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    status=0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix \
-        >/dev/null || {
-        apt-get update -qq &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-                postfix >/dev/null
-    } || status=$?
-    [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-    [ "$status" = 0 ] || die "apt-get install postfix failed ($status)"
-}
-
-# The msbench account must not exist already, unless a killed run left it behind.
-if id "$USER_NAME" >/dev/null 2>&1; then
-    case $(getent passwd "$USER_NAME" | cut -d: -f6) in
-    /tmp/bench_delivery.*/home/$USER_NAME) userdel "$USER_NAME" ;;
-    *) die "account $USER_NAME exists and is not a leftover of this script" ;;
-    esac
-fi
-
-install_postfix
+need_test_packages
 make -j2 all >/dev/null
 mkdir -p build/bench
 g++ -std=c++20 -O2 -Wall -Wextra -Wshadow -Werror bench/delivery/deliver_bench.cpp \
@@ -100,18 +67,6 @@ BENCH_PID=""
 BENCH_WRAP=""
 USER_MADE=""
 
-# Waits up to $1 seconds for the command that follows to succeed.
-wait_for() {
-    limit=$(($1 * 20))
-    shift
-    i=0
-    while ! "$@"; do
-        i=$((i + 1))
-        [ "$i" -lt "$limit" ] || return 1
-        sleep 0.05
-    done
-}
-alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 none_alive() {
     for pid in "$@"; do
         alive "$pid" && return 1
@@ -182,63 +137,18 @@ for p in start send lspawn local clean inject queue; do
     [ -x "$ROOT/bin/$p" ] || die "$ROOT/bin/$p missing: our half cannot run yet"
 done
 
-install -d -m 755 "$PF/conf" "$PF/queue"
-install -d -o postfix -m 700 "$PF/data"
-cat >"$PF/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = pf.bench.example
-mydomain = bench.example
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-virtual_mailbox_domains = pf.example
-virtual_mailbox_base = $PF/mail
-virtual_mailbox_maps = texthash:$PF/conf/vmailbox
-virtual_uid_maps = static:$UID_
-virtual_gid_maps = static:$GID_
-default_transport = error:outbound mail is off in this benchmark
-relay_transport = error:outbound mail is off in this benchmark
-maillog_file = $PF/maillog
-maillog_file_prefixes = /tmp
-EOF
-printf '%s@pf.example %s/Maildir/\n' "$USER_NAME" "$USER_NAME" >"$PF/conf/vmailbox"
-# Debian's master.cf without smtpd, local, smtp, lmtp, pipe services: nothing listens on
-# the network, and chroot is off (a chroot under a temporary directory lacks /etc files).
-cat >"$PF/conf/master.cf" <<'EOF'
-pickup     unix  n - n 60    1 pickup
-cleanup    unix  n - n -     0 cleanup
-qmgr       unix  n - n 300   1 qmgr
-tlsmgr     unix  - - n 1000? 1 tlsmgr
-rewrite    unix  - - n -     - trivial-rewrite
-bounce     unix  - - n -     0 bounce
-defer      unix  - - n -     0 bounce
-trace      unix  - - n -     0 bounce
-verify     unix  - - n -     1 verify
-flush      unix  n - n 1000? 0 flush
-proxymap   unix  - - n -     - proxymap
-proxywrite unix  - - n -     1 proxymap
-showq      unix  n - n -     - showq
-error      unix  - - n -     - error
-retry      unix  - - n -     - error
-discard    unix  - - n -     - discard
-virtual    unix  - n n -     - virtual
-anvil      unix  - - n -     1 anvil
-scache     unix  - - n -     1 scache
-postlog    unix-dgram n - n - 1 postlogd
-EOF
-# Postfix waits for a main.cf changed in the last second to settle: date it back.
-touch -t 200001010000 "$PF/conf/main.cf" "$PF/conf/master.cf"
-postfix -c "$PF/conf" check || die "postfix check failed"
+pf_dirs "$PF"
+{
+    pf_main_cf "$PF" loopback-only
+    pf_virtual_cf "$PF" "$UID_" "$GID_"
+} >"$PF/conf/main.cf"
+pf_vmailbox "$PF" "$USER_NAME"
+# Nothing listens on the network.
+{
+    pf_master_cf
+    pf_virtual_services
+} >"$PF/conf/master.cf"
+pf_check "$PF"
 
 # --- starting and stopping each system (outside the timings)
 ours_start() { # $1: the log file
@@ -312,12 +222,7 @@ pf_run() { # $1: label
     RESULT="$line $(per_msg_ms "$t0" "$t1")"
 }
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-echo "machine: $(nproc) CPUs, $(awk '/model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo)," \
-    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
-echo "file system: $(findmnt -n -o SOURCE,FSTYPE,OPTIONS -T "$W")"
+print_machine "$W"
 echo "Postfix $(dpkg-query -W -f='${Version}' postfix); $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "workload: $N messages of $SIZE bytes to one Maildir, $P parallel submitters;" \

@@ -19,6 +19,7 @@
 # (the allocator skips recently deleted inodes), which would distort later runs.
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 N=${N:-5000}
 P=${P:-4}
 SIZE=${SIZE:-4096}
@@ -43,13 +44,9 @@ chmod 04711 "$ROOT/bin/queue-scxx"
 INJECT=""
 [ -x "$ROOT/bin/inject" ] && INJECT=$ROOT/bin/inject
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 max() { tr ' ' '\n' | grep . | sort -n | tail -1; }
 
-echo "machine: $(nproc) CPUs, $(awk '/model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo)," \
-    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
-echo "file system: $(findmnt -n -o SOURCE,FSTYPE,OPTIONS -T "$W")"
+print_machine "$W"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "workload: $N injections of $SIZE bytes, $P parallel injectors; disk cycles for ${DISK_SECONDS}s"
 echo

@@ -29,16 +29,13 @@
 # Every wait is bounded; the trap stops everything and removes the temporary directory.
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 N=${N:-5000}
 SIZE=${SIZE:-4096}
 RUNS=${RUNS:-1}
 CONCURRENCY=${CONCURRENCY:-20}
 TIMEOUT=${TIMEOUT:-600}
 
-die() {
-    echo "run.sh: $*" >&2
-    exit 111
-}
 [ "$(id -u)" = 0 ] || die "run as root"
 umask 022
 command -v smtp-sink >/dev/null || die "smtp-sink missing: sh tools/deps.sh test"
@@ -52,17 +49,6 @@ PF=$W/pf
 SINK_PID=""
 SEND_PID=""
 
-now() { date +%s.%N; }
-wait_for() { # seconds command...
-    limit=$(($1 * 10))
-    shift
-    i=0
-    while ! "$@"; do
-        i=$((i + 1))
-        [ "$i" -lt "$limit" ] || return 1
-        sleep 0.1
-    done
-}
 pf_running() { postfix -c "$PF/conf" status >/dev/null 2>&1; }
 ours_stop() {
     [ -n "$SEND_PID" ] || return 0
@@ -131,52 +117,19 @@ ours_run() {
 }
 
 # --- Postfix
-install -d -m 755 "$PF/conf" "$PF/queue"
-install -d -o postfix -m 700 "$PF/data"
-cat >"$PF/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = pf.bench.example
-mydomain = bench.example
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
-relayhost = [127.0.0.1]:$PORT
-default_destination_concurrency_limit = $CONCURRENCY
-smtp_tls_security_level = none
-maillog_file = $PF/maillog
-maillog_file_prefixes = /tmp
-EOF
-cat >"$PF/conf/master.cf" <<'EOF'
-pickup     unix  n - n 60    1 pickup
-cleanup    unix  n - n -     0 cleanup
-qmgr       unix  n - n 300   1 qmgr
-rewrite    unix  - - n -     - trivial-rewrite
-bounce     unix  - - n -     0 bounce
-defer      unix  - - n -     0 bounce
-trace      unix  - - n -     0 bounce
-verify     unix  - - n -     1 verify
-flush      unix  n - n 1000? 0 flush
-proxymap   unix  - - n -     - proxymap
-smtp       unix  - - n -     - smtp
-relay      unix  - - n -     - smtp
-showq      unix  n - n -     - showq
-error      unix  - - n -     - error
-retry      unix  - - n -     - error
-discard    unix  - - n -     - discard
-anvil      unix  - - n -     1 anvil
-scache     unix  - - n -     1 scache
-postlog    unix-dgram n - n - 1 postlogd
-EOF
-touch -t 200001010000 "$PF/conf/main.cf" "$PF/conf/master.cf"
-postfix -c "$PF/conf" check || die "postfix check failed"
+pf_dirs "$PF"
+{
+    pf_main_cf "$PF" loopback-only
+    echo "relayhost = [127.0.0.1]:$PORT"
+    echo "default_destination_concurrency_limit = $CONCURRENCY"
+    echo "smtp_tls_security_level = none"
+} >"$PF/conf/main.cf"
+{
+    pf_master_cf
+    echo "smtp       unix  - - n -     - smtp"
+    echo "relay      unix  - - n -     - smtp"
+} >"$PF/conf/master.cf"
+pf_check "$PF"
 pf_stopped() { ! pf_running; }
 pf_done() {
     [ "$(grep -c 'status=sent' "$PF/maillog" 2>/dev/null || true)" -ge "$N" ] &&
@@ -218,16 +171,16 @@ while [ "$r" -le "$RUNS" ]; do
     set -- $OURS
     o_s=$1 o_r=$2 o_c=$3
     set -- $PF_RES
-    echo "| $r | $load | $o_s | $o_r | $o_c | $1 | $2 | $3 | $(awk -v a="$o_r" -v b="$2" 'BEGIN { printf "%.2f", a / b }') |"
+    echo "| $r | $load | $o_s | $o_r | $o_c | $1 | $2 | $3 | $(ratio "$o_r" "$2") |"
     echo "$o_r $o_c $2 $3" >>"$W/rows"
     r=$((r + 1))
 done
-median() { # column of $W/rows
+column_median() { # column $1 of $W/rows (the mean of the middle two for an even count)
     cut -d' ' -f"$1" "$W/rows" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 if [ "$RUNS" -gt 1 ]; then
-    m_or=$(median 1) m_oc=$(median 2) m_pr=$(median 3) m_pc=$(median 4)
-    echo "| median | | | $m_or | $m_oc | | $m_pr | $m_pc | $(awk -v a="$m_or" -v b="$m_pr" 'BEGIN { printf "%.2f", a / b }') |"
+    m_or=$(column_median 1) m_oc=$(column_median 2) m_pr=$(column_median 3) m_pc=$(column_median 4)
+    echo "| median | | | $m_or | $m_oc | | $m_pr | $m_pc | $(ratio "$m_or" "$m_pr") |"
 fi
 
 # --- memory of one remote

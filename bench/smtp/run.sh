@@ -30,6 +30,7 @@
 # and the msbench account. Only loopback addresses are used.
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 N=${N:-5000}
 S=${S:-20}
 SIZE=${SIZE:-4096}
@@ -37,21 +38,12 @@ RUNS=${RUNS:-3}
 TIMEOUT=${TIMEOUT:-300}
 USER_NAME=msbench
 
-die() {
-    echo "run.sh: $*" >&2
-    exit 111
-}
 [ "$(id -u)" = 0 ] || die "run as root (make install creates accounts; Postfix runs as root)"
 umask 022
 for tool in smtp-source smtp-sink postfix python3; do
     command -v "$tool" >/dev/null || die "$tool missing (sh tools/deps.sh test)"
 done
-if id "$USER_NAME" >/dev/null 2>&1; then
-    case $(getent passwd "$USER_NAME" | cut -d: -f6) in
-    /tmp/bench_smtp.*/home/$USER_NAME | /tmp/bench_delivery.*/home/$USER_NAME) userdel "$USER_NAME" ;;
-    *) die "account $USER_NAME exists and is not a leftover of a benchmark" ;;
-    esac
-fi
+drop_leftover_account "$USER_NAME"
 make -j2 all >/dev/null
 
 W=$(mktemp -d /tmp/bench_smtp.XXXXXX)
@@ -61,18 +53,6 @@ PF=$W/pf
 HOME_DIR=$W/home/$USER_NAME
 SEND_PID="" SERVER_PID="" SINK_PID="" USER_MADE=""
 
-wait_for() { # $1 seconds, then a command that must succeed
-    limit=$(($1 * 20))
-    shift
-    i=0
-    while ! "$@"; do
-        i=$((i + 1))
-        [ "$i" -lt "$limit" ] || return 1
-        sleep 0.05
-    done
-}
-alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-gone() { ! alive "$1"; }
 stop_pid() { # $1: pid started by this script; TERM, then KILL after 60 s
     [ -n "$1" ] || return 0
     kill -TERM "$1" 2>/dev/null || true
@@ -112,11 +92,8 @@ trap 'exit 130' INT TERM
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 count_new() { find "$1" -maxdepth 1 -type f | wc -l; }
 at_least() { [ "$(count_new "$1")" -ge "$2" ]; }
 
@@ -147,62 +124,19 @@ OURS_PORT=$(free_port)
 PF_PORT=$(free_port)
 SINK_PORT=$(free_port)
 
-install -d -m 755 "$PF/conf" "$PF/queue"
-install -d -o postfix -m 700 "$PF/data"
-cat >"$PF/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = pf.bench.example
-mydomain = bench.example
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtpd_banner = \$myhostname ESMTP
-virtual_mailbox_domains = pf.example
-virtual_mailbox_base = $PF/mail
-virtual_mailbox_maps = texthash:$PF/conf/vmailbox
-virtual_uid_maps = static:$UID_
-virtual_gid_maps = static:$GID_
-default_transport = error:outbound mail is off in this benchmark
-relay_transport = error:outbound mail is off in this benchmark
-maillog_file = $PF/maillog
-maillog_file_prefixes = /tmp
-EOF
-printf '%s@pf.example %s/Maildir/\n' "$USER_NAME" "$USER_NAME" >"$PF/conf/vmailbox"
-cat >"$PF/conf/master.cf" <<EOF
-127.0.0.1:$PF_PORT inet n - n - - smtpd
-pickup     unix  n - n 60    1 pickup
-cleanup    unix  n - n -     0 cleanup
-qmgr       unix  n - n 300   1 qmgr
-tlsmgr     unix  - - n 1000? 1 tlsmgr
-rewrite    unix  - - n -     - trivial-rewrite
-bounce     unix  - - n -     0 bounce
-defer      unix  - - n -     0 bounce
-trace      unix  - - n -     0 bounce
-verify     unix  - - n -     1 verify
-flush      unix  n - n 1000? 0 flush
-proxymap   unix  - - n -     - proxymap
-proxywrite unix  - - n -     1 proxymap
-showq      unix  n - n -     - showq
-error      unix  - - n -     - error
-retry      unix  - - n -     - error
-discard    unix  - - n -     - discard
-virtual    unix  - n n -     - virtual
-anvil      unix  - - n -     1 anvil
-scache     unix  - - n -     1 scache
-postlog    unix-dgram n - n - 1 postlogd
-EOF
-touch -t 200001010000 "$PF/conf/main.cf" "$PF/conf/master.cf"
-postfix -c "$PF/conf" check || die "postfix check failed"
+pf_dirs "$PF"
+{
+    pf_main_cf "$PF" 127.0.0.1
+    echo "smtpd_banner = \$myhostname ESMTP"
+    pf_virtual_cf "$PF" "$UID_" "$GID_"
+} >"$PF/conf/main.cf"
+pf_vmailbox "$PF" "$USER_NAME"
+{
+    echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
+    pf_master_cf
+    pf_virtual_services
+} >"$PF/conf/master.cf"
+pf_check "$PF"
 
 # --- starting and stopping each system (outside the timings)
 listening() { python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null; }
@@ -268,9 +202,7 @@ sink_run() {
     RESULT=$(rate "$N" "$t0" "$t1")
 }
 
-echo "machine: $(nproc) CPUs, $(awk '/model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo)," \
-    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
-echo "file system: $(findmnt -n -o SOURCE,FSTYPE,OPTIONS -T "$W")"
+print_machine "$W"
 echo "Postfix $(dpkg-query -W -f='${Version}' postfix); $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "workload: smtp-source -s $S -m $N -l $SIZE (one message per connection)"

@@ -5,7 +5,6 @@ import os
 import socket
 import subprocess
 import threading
-import time
 
 import support
 
@@ -13,19 +12,8 @@ DOMAIN = "example.test"
 PASSWORD = "correct horse 7"
 
 
-def san_env(san_dir):
-    env = {"PATH": "/usr/bin:/bin"}
-    if support.SAN == "1":
-        env["ASAN_OPTIONS"] = f"log_path={san_dir}/asan"
-        env["UBSAN_OPTIONS"] = f"log_path={san_dir}/ubsan:print_stacktrace=1"
-    return env
-
-
-def make_san_dir(base):
-    path = os.path.join(base, "san")
-    os.mkdir(path)
-    os.chmod(path, 0o1777)
-    return path
+san_env = support.san_env
+make_san_dir = support.make_san_dir
 
 
 def mailctl(root, *args, input=None, env=None):
@@ -49,6 +37,21 @@ def install_with_domain(test_cls, prefix):
 
 def maildir(root, user, domain=DOMAIN):
     return os.path.join(root, "domains", domain, user, "Maildir")
+
+
+def wait_subject(root, user, subject, timeout):
+    """The bytes of the first message in user's Maildir/new with the Subject given, once
+    there is one within timeout seconds; else None."""
+    new = os.path.join(maildir(root, user), "new")
+
+    def find():
+        for name in os.listdir(new):
+            with open(os.path.join(new, name), "rb") as f:
+                data = f.read()
+            if f"Subject: {subject}\n".encode() in data:
+                return data
+        return None
+    return support.poll(find, timeout)
 
 
 class PopServer:
@@ -126,11 +129,4 @@ class Raw:
         self.sock.close()
 
 
-def wait_for(predicate, timeout=10, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
+wait_for = support.poll

@@ -17,6 +17,8 @@ import socket
 import ssl
 import threading
 
+import support
+
 
 class Session:
     def __init__(self):
@@ -181,15 +183,7 @@ class Sink:
 
 # --- running remote directly -----------------------------------------------------------
 
-def san_env(san_dir, detect_leaks=1):
-    """The environment of a program run by a test: PATH, plus the sanitizer options
-    (reports into san_dir) in the sanitizer build."""
-    import support
-    env = {"PATH": "/usr/bin:/bin"}
-    if support.SAN == "1":
-        env["ASAN_OPTIONS"] = f"log_path={san_dir}/asan:detect_leaks={detect_leaks}"
-        env["UBSAN_OPTIONS"] = f"log_path={san_dir}/ubsan:print_stacktrace=1"
-    return env
+san_env = support.san_env
 
 
 def run_remote(root, host, sender, recipients, message, env, timeout=60):
@@ -209,12 +203,4 @@ def run_remote(root, host, sender, recipients, message, env, timeout=60):
     return proc.returncode, records[:-1]
 
 
-def write_control(root, name, text):
-    import os
-    path = os.path.join(root, "control", name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-        return
-    with open(path, "w") as f:
-        f.write(text)
+write_control = support.write_control

@@ -64,22 +64,11 @@ class MailSystem:
                 support.remove(self.base)
 
     def env(self, detect_leaks=1):
-        env = {"PATH": "/usr/bin:/bin"}
-        if support.SAN == "1":
-            env["ASAN_OPTIONS"] = f"log_path={self.san_dir}/asan:detect_leaks={detect_leaks}"
-            env["UBSAN_OPTIONS"] = f"log_path={self.san_dir}/ubsan:print_stacktrace=1"
-        return env
+        return support.san_env(self.san_dir, detect_leaks)
 
     def control(self, name, text):
         """Writes ROOT/control/name (None removes it); smtpd reads it at the next connection."""
-        path = os.path.join(self.root, "control", name)
-        if text is None:
-            if os.path.exists(path):
-                os.unlink(path)
-            return
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, 0o644)
+        support.write_control(self.root, name, text)
 
     # --- delivery ---------------------------------------------------------------------
 
@@ -179,6 +168,11 @@ class MailSystem:
         """Names of the message files in the queue (mess/*/*)."""
         mess = os.path.join(self.root, "queue", "mess")
         return [n for d in os.listdir(mess) for n in os.listdir(os.path.join(mess, d))]
+
+    def wait_queue_empty(self, timeout=WAIT):
+        """Waits up to timeout seconds for the queue to empty; the messages left."""
+        support.poll(lambda: not self.queued_messages(), timeout, 0.1)
+        return self.queued_messages()
 
 
 class Dialog:

@@ -7,8 +7,10 @@ import os
 import pwd
 import grp
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 TOP = os.environ.get("MS_TOP", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -110,16 +112,79 @@ def remove(base):
     shutil.rmtree(base, ignore_errors=True)
 
 
+def install(root):
+    """make install into root; RuntimeError with its output when it fails."""
+    proc = make_install(root)
+    if proc.returncode != 0:
+        raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
+
+
 def install_configured(root, hostname, *init_args):
     """make install into root, then mailctl init --hostname hostname [init_args].
 
     Raises RuntimeError with the programs' output when either step fails."""
-    proc = make_install(root)
-    if proc.returncode != 0:
-        raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
+    install(root)
     init = run(root, "mailctl", "init", "--hostname", hostname, *init_args)
     if init.returncode != 0:
         raise RuntimeError("mailctl init failed: " + init.stdout + init.stderr)
+
+
+def make_san_dir(base):
+    """base/san, writable by every account (sanitizer reports of setuid programs)."""
+    san_dir = os.path.join(base, "san")
+    os.mkdir(san_dir)
+    os.chmod(san_dir, 0o1777)
+    return san_dir
+
+
+def san_env(san_dir, detect_leaks=1, **extra):
+    """The environment of a program run by a test: PATH and extra, plus the sanitizer
+    options (reports into san_dir) in the sanitizer build."""
+    env = {"PATH": "/usr/bin:/bin", **extra}
+    if SAN == "1":
+        env["ASAN_OPTIONS"] = f"log_path={san_dir}/asan:detect_leaks={detect_leaks}"
+        env["UBSAN_OPTIONS"] = f"log_path={san_dir}/ubsan:print_stacktrace=1"
+    return env
+
+
+def write_control(root, name, text):
+    """Writes ROOT/control/name, mode 0644 (text None removes it)."""
+    path = os.path.join(root, "control", name)
+    if text is None:
+        if os.path.exists(path):
+            os.unlink(path)
+        return
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+
+
+def poll(predicate, timeout=10, step=0.02):
+    """predicate()'s first true value within timeout seconds, else its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def wait_until(predicate, what, timeout):
+    """predicate()'s first true value within timeout seconds; AssertionError after."""
+    value = poll(predicate, timeout)
+    if not value:
+        raise AssertionError(f"timed out waiting for {what}")
+    return value
+
+
+def stop_process(proc, timeout=10):
+    """SIGTERM to a Popen, then SIGKILL when it has not ended after timeout seconds."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def assert_no_sanitizer_reports(test, san_dir):

@@ -12,7 +12,7 @@ import unittest
 
 import support
 from pop3_support import (DOMAIN, PASSWORD, PopServer, install_with_domain, maildir, mailctl,
-                          san_env, wait_for)
+                          san_env, wait_for, wait_subject)
 import poplib
 
 WAIT = 20
@@ -99,16 +99,7 @@ class AccountsTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def wait_subject(self, user, subject):
-        new = os.path.join(maildir(self.root, user), "new")
-
-        def find():
-            for name in os.listdir(new):
-                with open(os.path.join(new, name), "rb") as f:
-                    data = f.read()
-                if f"Subject: {subject}\n".encode() in data:
-                    return data
-            return None
-        return wait_for(find, WAIT)
+        return wait_subject(self.root, user, subject, WAIT)
 
     def subjects(self, user):
         out = []

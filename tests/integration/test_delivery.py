@@ -129,12 +129,7 @@ class DeliveryTest(unittest.TestCase):
     # --- the delivery processes -------------------------------------------------
 
     def env(self):
-        env = {"PATH": "/usr/bin:/bin"}
-        if support.SAN == "1":
-            env["ASAN_OPTIONS"] = (f"log_path={self.san_dir}/asan:"
-                                   f"detect_leaks={self.detect_leaks}")
-            env["UBSAN_OPTIONS"] = f"log_path={self.san_dir}/ubsan:print_stacktrace=1"
-        return env
+        return support.san_env(self.san_dir, self.detect_leaks)
 
     def start(self):
         """Starts bin/start in its own session; returns (Popen, index of its first line)."""

@@ -25,14 +25,7 @@ def free_port():
 
 
 def wait_for(predicate, what, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    return support.wait_until(predicate, what, timeout)
 
 
 class MailctlStartTest(unittest.TestCase):

@@ -30,9 +30,7 @@ class MultilogTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.base, cls.root = support.new_root()
-        proc = support.make_install(cls.root)
-        if proc.returncode != 0:
-            raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
+        support.install(cls.root)
 
     @classmethod
     def tearDownClass(cls):

@@ -27,11 +27,7 @@ def queued_messages(root):
 
 
 def wait_for(predicate, what, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    support.wait_until(predicate, what, timeout)
 
 
 class RemoteBase(unittest.TestCase):
@@ -41,9 +37,7 @@ class RemoteBase(unittest.TestCase):
         cls.base, cls.root = support.new_root("ms-remote-")
         cls.addClassCleanup(support.remove, cls.base)
         support.install_configured(cls.root, HOST)
-        cls.san_dir = os.path.join(cls.base, "san")
-        os.mkdir(cls.san_dir)
-        os.chmod(cls.san_dir, 0o1777)
+        cls.san_dir = support.make_san_dir(cls.base)
 
     def setUp(self):
         self.sinks = []

@@ -8,7 +8,6 @@ the foreground as a child of this test and is killed at the end.
 """
 import os
 import select
-import signal
 import socket
 import struct
 import subprocess
@@ -67,6 +66,21 @@ def dnsmasq_args(port, closed_port):
     ]
 
 
+def start_dnsmasq(cls):
+    """Starts dnsmasq (dnsmasq_args) on a free port for a test class, stopped by a class
+    cleanup, and points cls.root's control/resolvers at it."""
+    cls.dns_port = free_port()
+    cls.dnsmasq = subprocess.Popen(dnsmasq_args(cls.dns_port, free_port()),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cls.addClassCleanup(support.stop_process, cls.dnsmasq)
+    deadline = time.monotonic() + 10
+    while not dns_answers(cls.dns_port):
+        assert cls.dnsmasq.poll() is None, cls.dnsmasq.stderr.read()
+        assert time.monotonic() < deadline, "dnsmasq did not answer"
+        time.sleep(0.05)
+    write_control(cls.root, "resolvers", f"127.0.0.1@{cls.dns_port}\n")
+
+
 class RemoteDnsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -74,29 +88,9 @@ class RemoteDnsTest(unittest.TestCase):
         cls.base, cls.root = support.new_root("ms-remote-dns-")
         cls.addClassCleanup(support.remove, cls.base)
         support.install_configured(cls.root, HOST)
-        cls.san_dir = os.path.join(cls.base, "san")
-        os.mkdir(cls.san_dir)
-        os.chmod(cls.san_dir, 0o1777)
-        cls.dns_port = free_port()
-        cls.dnsmasq = subprocess.Popen(dnsmasq_args(cls.dns_port, free_port()),
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        cls.addClassCleanup(cls.stop_dnsmasq)
-        deadline = time.monotonic() + 10
-        while not dns_answers(cls.dns_port):
-            assert cls.dnsmasq.poll() is None, cls.dnsmasq.stderr.read()
-            assert time.monotonic() < deadline, "dnsmasq did not answer"
-            time.sleep(0.05)
-        write_control(cls.root, "resolvers", f"127.0.0.1@{cls.dns_port}\n")
+        cls.san_dir = support.make_san_dir(cls.base)
+        start_dnsmasq(cls)
         write_control(cls.root, "timeoutdns", "3\n")
-
-    @classmethod
-    def stop_dnsmasq(cls):
-        cls.dnsmasq.send_signal(signal.SIGTERM)
-        try:
-            cls.dnsmasq.wait(10)
-        except subprocess.TimeoutExpired:
-            cls.dnsmasq.kill()
-            cls.dnsmasq.wait()
 
     def setUp(self):
         # Three sinks on one port: 127.0.0.2 (mx1), 127.0.0.3 (mx2), ::1 (mx6).
@@ -183,15 +177,7 @@ class RemoteDnsEndToEndTest(test_remote.RemoteEndToEndTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dns_port = free_port()
-        cls.dnsmasq = subprocess.Popen(dnsmasq_args(cls.dns_port, free_port()),
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        cls.addClassCleanup(RemoteDnsTest.stop_dnsmasq.__func__, cls)
-        deadline = time.monotonic() + 10
-        while not dns_answers(cls.dns_port):
-            assert time.monotonic() < deadline, "dnsmasq did not answer"
-            time.sleep(0.05)
-        write_control(cls.root, "resolvers", f"127.0.0.1@{cls.dns_port}\n")
+        start_dnsmasq(cls)
 
     def setUp(self):
         super().setUp()
@@ -229,36 +215,17 @@ class RemoteTlsTest(unittest.TestCase):
         cls.rx_root = os.path.join(cls.base, "rx")
         support.install_configured(cls.rx_root, "mx.tls.example")
         write_control(cls.rx_root, "rcpthosts", "tls.example\n")
-        cls.san_dir = os.path.join(cls.base, "san")
-        os.mkdir(cls.san_dir)
-        os.chmod(cls.san_dir, 0o1777)
-        cls.dns_port = free_port()
-        cls.dnsmasq = subprocess.Popen(dnsmasq_args(cls.dns_port, free_port()),
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        cls.addClassCleanup(RemoteDnsTest.stop_dnsmasq.__func__, cls)
-        deadline = time.monotonic() + 10
-        while not dns_answers(cls.dns_port):
-            assert time.monotonic() < deadline, "dnsmasq did not answer"
-            time.sleep(0.05)
-        write_control(cls.root, "resolvers", f"127.0.0.1@{cls.dns_port}\n")
+        cls.san_dir = support.make_san_dir(cls.base)
+        start_dnsmasq(cls)
         cls.server = subprocess.Popen(
             [os.path.join(cls.rx_root, "bin", "tcpserver"), "-1", "-R", "-H", "-l",
              "mx.tls.example", "-u", str(support.uid("msd")), "-g", str(support.gid("msnofiles")),
              "127.0.0.5", "0", os.path.join(cls.rx_root, "bin", "smtpd")],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=san_env(cls.san_dir), start_new_session=True)
-        cls.addClassCleanup(cls.stop_server)
+        cls.addClassCleanup(support.stop_process, cls.server)
         cls.port = int(cls.server.stdout.readline())
         cls.ca = os.path.join(cls.rx_root, "control", "tls", "cert.pem")
-
-    @classmethod
-    def stop_server(cls):
-        cls.server.send_signal(signal.SIGTERM)
-        try:
-            cls.server.wait(10)
-        except subprocess.TimeoutExpired:
-            cls.server.kill()
-            cls.server.wait()
 
     def setUp(self):
         self.sink = Sink("127.0.0.3").start()

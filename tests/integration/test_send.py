@@ -271,13 +271,8 @@ class SendTest(unittest.TestCase):
     # --- helpers ----------------------------------------------------------------
 
     def env(self):
-        env = {"PATH": "/usr/bin:/bin"}
-        if support.SAN == "1":
-            # Reports go to files (fd 2 of send is lspawn's pipe); LSan cannot run in the
-            # setuid queue program that send starts for bounces.
-            env["ASAN_OPTIONS"] = f"log_path={self.san_dir}/asan:detect_leaks=1"
-            env["UBSAN_OPTIONS"] = f"log_path={self.san_dir}/ubsan:print_stacktrace=1"
-        return env
+        # Reports go to files (fd 2 of send is lspawn's pipe).
+        return support.san_env(self.san_dir)
 
     def control(self, name, text):
         with open(os.path.join(self.root, "control", name), "w") as f:

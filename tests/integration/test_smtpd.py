@@ -259,10 +259,7 @@ class SmtpdTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         files = self.ms.wait_new(before, 2000, timeout=120)
         self.assertEqual(len(files), 2000)
-        deadline = time.monotonic() + WAIT
-        while self.ms.queued_messages() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        self.assertEqual(self.ms.queued_messages(), [])
+        self.assertEqual(self.ms.wait_queue_empty(), [])
         self.assertEqual([s for s in self.ms.smtpd_exit_statuses() if s != 0], [])
 
     # --- sendmail -bs --------------------------------------------------------------------

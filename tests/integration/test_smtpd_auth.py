@@ -20,7 +20,7 @@ import time
 import unittest
 
 import support
-from pop3_support import DOMAIN, PASSWORD, maildir, mailctl
+from pop3_support import DOMAIN, PASSWORD, mailctl, wait_subject
 from remote_sink import Sink
 
 WAIT = 30
@@ -35,12 +35,7 @@ def free_port():
 
 
 def wait_for(find, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = find()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    return support.poll(find, timeout, 0.05)
 
 
 def tls_context():
@@ -87,22 +82,11 @@ class SmtpAuthTest(unittest.TestCase):
 
     @classmethod
     def env(cls, **extra):
-        env = {"PATH": "/usr/bin:/bin", **extra}
-        if support.SAN == "1":
-            env["ASAN_OPTIONS"] = f"log_path={cls.san_dir}/asan"
-            env["UBSAN_OPTIONS"] = f"log_path={cls.san_dir}/ubsan:print_stacktrace=1"
-        return env
+        return support.san_env(cls.san_dir, **extra)
 
     @classmethod
     def write_control(cls, name, text):
-        path = os.path.join(cls.root, "control", name)
-        if text is None:
-            if os.path.exists(path):
-                os.unlink(path)
-            return
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, 0o644)
+        support.write_control(cls.root, name, text)
 
     @classmethod
     def start_delivery(cls):
@@ -171,16 +155,7 @@ class SmtpAuthTest(unittest.TestCase):
         return s
 
     def wait_message(self, user, subject):
-        new = os.path.join(maildir(self.root, user), "new")
-
-        def find():
-            for name in os.listdir(new):
-                with open(os.path.join(new, name), "rb") as f:
-                    data = f.read()
-                if f"Subject: {subject}\n".encode() in data:
-                    return data
-            return None
-        return wait_for(find)
+        return wait_subject(self.root, user, subject, WAIT)
 
     def sink_message(self, subject):
         def find():

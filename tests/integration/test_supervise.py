@@ -29,14 +29,7 @@ while True:
 
 
 def wait_for(predicate, what, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    return support.wait_until(predicate, what, timeout)
 
 
 def write_script(path, text):
@@ -60,9 +53,7 @@ class SuperviseTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.base, cls.root = support.new_root()
-        proc = support.make_install(cls.root)
-        if proc.returncode != 0:
-            raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
+        support.install(cls.root)
         cls.bin = os.path.join(cls.root, "bin")
 
     @classmethod

@@ -167,12 +167,8 @@ class TcpserverTest(unittest.TestCase):
     def setUpClass(cls):
         assert os.geteuid() == 0, "the integration suite runs as root (as CI does)"
         cls.base, cls.root = support.new_root()
-        proc = support.make_install(cls.root)
-        if proc.returncode != 0:
-            raise RuntimeError("make install failed: " + proc.stdout + proc.stderr)
-        cls.san_dir = os.path.join(cls.base, "san")
-        os.mkdir(cls.san_dir)
-        os.chmod(cls.san_dir, 0o1777)
+        support.install(cls.root)
+        cls.san_dir = support.make_san_dir(cls.base)
 
     @classmethod
     def tearDownClass(cls):
