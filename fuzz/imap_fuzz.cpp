@@ -9,6 +9,7 @@
 #include "../imapd/login.hpp"
 #include "../imapd/mime.hpp"
 #include "../imapd/parser.hpp"
+#include "../lib/base64.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -87,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     auto step = login.handle(std::string(text));
     require(!step.reply.empty() || step.action == imapd::LoginAction::authenticate);
     (void)login.sasl_response(text);
-    (void)imapd::decode_base64(text);
+    (void)mta::decode_base64(text);
     std::string quoted = imapd::quote(text);
     imapd::Cursor q(quoted);
     auto back = q.string();

@@ -4,6 +4,7 @@
 // exist. Invariants: every reply is non-empty, made of CRLF-terminated lines that start
 // with "+OK", "-ERR", "+ " or belong to a multi-line answer ending in "."; a login
 // request names a non-empty login; base64 decoding round-trips sizes.
+#include "../lib/base64.hpp"
 #include "../pop3d/command.hpp"
 #include "../pop3d/login.hpp"
 #include "../pop3d/maildrop.hpp"
@@ -86,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     for (unsigned bits = 0; bits < 8; ++bits)
         run_login(text, pop3d::Policy { (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0 });
     run_transaction(text);
-    auto decoded = pop3d::decode_base64(text);
+    auto decoded = mta::decode_base64(text);
     if (decoded)
         require(decoded->size() <= text.size() / 4 * 3);
     auto n = pop3d::parse_number(text);

@@ -94,7 +94,8 @@ int serve(char const* maildir, bool preauth)
 int monitor(bool implicit_tls)
 {
     auto code = mta::login::run_monitor({ "imapd", implicit_tls,
-        [](std::string const& line) { (void)mta::write_all(2, "imapd: " + line + "\n"); } });
+        [](std::string const& line) { (void)mta::write_all(2, "imapd: " + line + "\n"); },
+        [](std::string const& text, mta::Error error) { mta::log::warn(text, error); } });
     if (!code)
         mta::log::fatal(mta::kExitTemp, "unable to start", code.error());
     return *code;

@@ -1,5 +1,6 @@
 #include "login.hpp"
 
+#include "base64.hpp"
 #include "parser.hpp"
 
 namespace imapd {
@@ -23,43 +24,6 @@ LoginStep reply(std::string text, LoginAction action = LoginAction::none)
 }
 
 } // namespace
-
-std::optional<std::string> decode_base64(std::string_view text)
-{
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z')
-            return c - 'A';
-        if (c >= 'a' && c <= 'z')
-            return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-            return c - '0' + 52;
-        return c == '+' ? 62 : c == '/' ? 63 : -1;
-    };
-    if (text.size() % 4 != 0)
-        return std::nullopt;
-    std::string out;
-    for (size_t i = 0; i < text.size(); i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int j = 0; j < 4; ++j) {
-            char c = text[i + static_cast<size_t>(j)];
-            if (c == '=' && i + 4 == text.size() && j >= 2) {
-                v[j] = 0;
-                ++pad;
-                continue;
-            }
-            if (pad || (v[j] = value(c)) < 0)
-                return std::nullopt;
-        }
-        int const n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-        out += static_cast<char>((n >> 16) & 0xff);
-        if (pad < 2)
-            out += static_cast<char>((n >> 8) & 0xff);
-        if (pad < 1)
-            out += static_cast<char>(n & 0xff);
-    }
-    return out;
-}
 
 std::string Login::capabilities() const
 {
@@ -147,7 +111,7 @@ LoginStep Login::sasl_response(std::string_view line)
 LoginStep Login::sasl_plain(std::string_view base64)
 {
     std::string const& t = m_last_tag;
-    auto decoded = decode_base64(base64);
+    auto decoded = mta::decode_base64(base64);
     if (!decoded)
         return reply(t + " BAD invalid base64\r\n");
     size_t const a = decoded->find('\0');

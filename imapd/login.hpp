@@ -64,6 +64,4 @@ private:
     int m_failures = 0;
 };
 
-std::optional<std::string> decode_base64(std::string_view text);
-
 } // namespace imapd

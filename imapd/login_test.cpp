@@ -4,16 +4,6 @@
 
 using namespace imapd;
 
-TEST_CASE("base64 decoding", "[imapd][login]")
-{
-    CHECK(decode_base64("") == std::string());
-    CHECK(decode_base64("AGJvYgBzZWNyZXQ=") == std::string("\0bob\0secret", 11));
-    CHECK(decode_base64("YQ==") == std::string("a"));
-    CHECK(decode_base64("YWI=") == std::string("ab"));
-    for (char const* bad : { "Y", "YQ=", "Y===", "YQ==YQ==", "!!!!", "YW=j" })
-        CHECK_FALSE(decode_base64(bad));
-}
-
 TEST_CASE("pre-login commands", "[imapd][login]")
 {
     Login distant({ true, false, false });

@@ -99,7 +99,8 @@ std::optional<Identity> identity_of(Setup const& s, std::string const& report)
     return id;
 }
 
-Answer check(Setup const& s, std::string const& packet, std::optional<Identity>& id)
+Answer check(Setup const& s, MonitorOptions const& options, std::string const& packet,
+    std::optional<Identity>& id)
 {
     auto fd3 = make_pipe();
     auto report = make_pipe();
@@ -110,8 +111,11 @@ Answer check(Setup const& s, std::string const& packet, std::optional<Identity>&
     opt.env = s.env;
     opt.credentials = s.daemon;
     auto child = Child::spawn({ s.checker, s.self, "--report" }, opt);
-    if (!child)
+    if (!child) {
+        if (options.warn)
+            options.warn("unable to run " + s.checker, child.error());
         return Answer::temporary;
+    }
     fd3->read_end = Fd();
     report->write_end = Fd();
     std::string const challenge = "<" + std::to_string(::getpid()) + "."
@@ -183,7 +187,7 @@ Result<int> run_monitor(MonitorOptions const& options)
         std::fill(packet, packet + sizeof packet, '\0');
         std::string const login = bytes.substr(0, bytes.find('\0'));
         std::optional<Identity> id;
-        Answer v = size_t(n) > kMaxPacket ? Answer::bad : check(s, bytes, id);
+        Answer v = size_t(n) > kMaxPacket ? Answer::bad : check(s, options, bytes, id);
         if (v == Answer::good) {
             SpawnOptions so;
             so.fds = { { 0, session_data.get() }, { 1, session_data.get() } };

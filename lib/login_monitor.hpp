@@ -1,5 +1,6 @@
-// login_monitor - the privilege-separated login of a mailbox server (pop3d, imapd), as
-// three processes per connection (docs/pop3.md, docs/imap.md):
+// login_monitor - the privilege-separated login of a mailbox server, shared by pop3d and
+// imapd (each keeps only its protocol's front and session), as three processes per
+// connection (docs/pop3.md, docs/imap.md):
 //
 //   monitor (root)   run_monitor(): started by tcpserver, never reads the network. Starts
 //                    `ROOT/bin/PROGRAM --front plain|tls` as msd with fd 3 (a SEQPACKET
@@ -14,11 +15,12 @@
 //                    afterwards (through TLS when it is on).
 //   session (owner)  the mailbox protocol on fd 0/1.
 //
-//     auto code = mta::login::run_monitor({ "imapd", false, log_fn });
+//     auto code = mta::login::run_monitor({ "imapd", false, log_fn, warn_fn });
 //     if (!code) mta::log::fatal(111, "monitor", code.error());
 //
-// Errors are Result values; nothing here exits. The monitor's log lines ("login for U
-// from IP", "login failed ...", "login deferred ...") go to the function given.
+// Errors are Result values; nothing here exits or prints. The monitor's log lines ("login
+// for U from IP", "login failed ...", "login deferred ...") go to options.log, a
+// checkpassword program that cannot start to options.warn.
 #pragma once
 
 #include "buffer.hpp"
@@ -37,6 +39,9 @@ struct MonitorOptions {
     std::string program; // "imapd": ROOT/bin/imapd is started for the other processes
     bool implicit_tls = false;
     std::function<void(std::string const&)> log;
+    // Problems that do not end the connection (the checkpassword program cannot start);
+    // none when empty.
+    std::function<void(std::string const&, Error)> warn;
 };
 
 // The monitor; returns the exit code once the connection is over.

@@ -46,21 +46,6 @@ bool same_upper(std::string_view word, const char* name)
     return i == word.size();
 }
 
-int base64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 } // namespace
 
 Command parse_command(std::string_view line)
@@ -101,46 +86,6 @@ std::vector<std::string_view> split_args(std::string_view arg)
             return out;
         pos = sp + 1;
     }
-}
-
-std::optional<std::string> decode_base64(std::string_view text)
-{
-    if (text.size() % 4 != 0)
-        return std::nullopt;
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    for (size_t i = 0; i < text.size(); i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; ++k) {
-            char c = text[i + size_t(k)];
-            if (c == '=' && i + 4 == text.size() && k >= 2) {
-                v[k] = 0;
-                ++pad;
-                continue;
-            }
-            if (pad > 0)
-                return std::nullopt;
-            v[k] = base64_value(c);
-            if (v[k] < 0)
-                return std::nullopt;
-        }
-        unsigned const n = (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6)
-            | unsigned(v[3]);
-        out += static_cast<char>((n >> 16) & 0xff);
-        if (pad < 2)
-            out += static_cast<char>((n >> 8) & 0xff);
-        if (pad < 1)
-            out += static_cast<char>(n & 0xff);
-    }
-    return out;
-}
-
-bool is_loopback(std::string_view ip)
-{
-    if (ip.starts_with("::ffff:"))
-        ip.remove_prefix(7);
-    return ip.starts_with("127.") || ip == "::1";
 }
 
 } // namespace pop3d

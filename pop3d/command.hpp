@@ -58,10 +58,4 @@ std::optional<unsigned long> parse_number(std::string_view text);
 // Arguments separated by single spaces (an empty one is kept, so "1  2" has three).
 std::vector<std::string_view> split_args(std::string_view arg);
 
-// RFC 4648 base64 (with padding); nullopt when malformed.
-std::optional<std::string> decode_base64(std::string_view text);
-
-// The loopback addresses of TCPREMOTEIP: 127.0.0.0/8, ::1, ::ffff:127.x.
-bool is_loopback(std::string_view ip);
-
 } // namespace pop3d

@@ -10,6 +10,7 @@
 #include "install_root.hpp"
 #include "log.hpp"
 #include "login.hpp"
+#include "login_monitor.hpp"
 #include "process.hpp"
 #include "tls.hpp"
 
@@ -17,16 +18,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <optional>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace pop3d {
 
 namespace {
-
-constexpr int kMonitorFd = 3;
-constexpr int kSessionFd = 4;
 
 struct Connection {
     mta::Reader in { 0, kIdleTimeoutMs };
@@ -52,61 +49,6 @@ void start_tls(Connection& c, mta::tls::Context const& ctx)
     c.in.set_timeout(0);
     c.in.set_read_fn(c.tls->read_fn());
     c.out.set_write_fn(c.tls->write_fn());
-}
-
-// 'Y' good (the session runs), 'N' bad, 'T' temporary failure.
-char ask_monitor(std::string const& login, std::string const& password)
-{
-    std::string packet = login + '\0' + password + '\0';
-    if (packet.size() > 512 || login.find('\0') != std::string::npos
-        || password.find('\0') != std::string::npos)
-        return 'N';
-    if (::send(kMonitorFd, packet.data(), packet.size(), 0) != ssize_t(packet.size()))
-        mta::log::fatal(mta::kExitTemp, "lost the monitor", mta::Error::from_errno("send"));
-    std::fill(packet.begin(), packet.end(), '\0');
-    char answer = 0;
-    ssize_t n;
-    while ((n = ::recv(kMonitorFd, &answer, 1, 0)) == -1 && errno == EINTR) { }
-    if (n != 1)
-        mta::log::fatal(mta::kExitTemp, "lost the monitor");
-    return answer;
-}
-
-// Bytes between the client and the session until either side closes.
-[[noreturn]] void relay(Connection& c)
-{
-    char buf[16384];
-    while (c.in.has_buffered()) {
-        auto n = c.in.read(buf, sizeof buf);
-        if (!n || *n == 0)
-            break;
-        if (!mta::write_all(kSessionFd, std::string_view(buf, *n)))
-            bye(c, 0);
-    }
-    for (;;) {
-        pollfd fds[2] = { { 0, POLLIN, 0 }, { kSessionFd, POLLIN, 0 } };
-        if (::poll(fds, 2, -1) == -1) {
-            if (errno == EINTR)
-                continue;
-            bye(c, mta::kExitTemp);
-        }
-        if (fds[1].revents) {
-            ssize_t n = ::read(kSessionFd, buf, sizeof buf);
-            if (n == -1 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                bye(c, 0);
-            if (!c.out.put(std::string_view(buf, size_t(n))) || !c.out.flush())
-                _exit(0);
-        }
-        if (fds[0].revents) {
-            auto n = c.in.read(buf, sizeof buf);
-            if (!n || *n == 0)
-                _exit(0); // the session sees end of input and changes nothing
-            if (!mta::write_all(kSessionFd, std::string_view(buf, *n)))
-                bye(c, 0);
-        }
-    }
 }
 
 std::optional<mta::tls::Context> load_tls(std::string const& root)
@@ -150,8 +92,8 @@ int run_front(bool implicit_tls)
             mta::log::fatal(mta::kExitTemp, "no usable control/tls/cert.pem for implicit TLS");
         start_tls(c, *ctx);
     }
-    Login login(
-        Policy { ctx.has_value(), is_loopback(mta::env_or("TCPREMOTEIP", "")), implicit_tls });
+    Login login(Policy {
+        ctx.has_value(), mta::login::is_loopback(mta::env_or("TCPREMOTEIP", "")), implicit_tls });
     if (!c.out.put(greeting(*root)) || !c.out.flush())
         bye(c, 0);
     std::string line;
@@ -174,11 +116,16 @@ int run_front(bool implicit_tls)
         }
         std::fill(line.begin(), line.end(), '\0');
         if (step.action == Action::authenticate) {
-            char const answer = ask_monitor(step.login, step.password);
+            auto answer = mta::login::ask_monitor(step.login, step.password);
             std::fill(step.password.begin(), step.password.end(), '\0');
-            if (answer == 'Y')
-                relay(c);
-            step = login.login_failed(answer == 'T');
+            if (!answer)
+                mta::log::fatal(mta::kExitTemp, answer.error().text());
+            if (*answer == mta::login::Answer::good) {
+                // Bytes between the client and the session until either side closes.
+                (void)mta::login::relay(c.in, c.out);
+                bye(c, mta::kExitOk);
+            }
+            step = login.login_failed(*answer == mta::login::Answer::temporary);
         }
         if (!c.out.put(step.reply))
             bye(c, 0);

@@ -1,5 +1,6 @@
 #include "login.hpp"
 
+#include "base64.hpp"
 #include "command.hpp"
 
 namespace pop3d {
@@ -69,7 +70,7 @@ Step Login::sasl_plain(std::string_view response)
     if (response == "=")
         decoded = std::string();
     else
-        decoded = decode_base64(response);
+        decoded = mta::decode_base64(response);
     if (!decoded)
         return error("-ERR [AUTH] malformed base64 in the PLAIN response");
     // authzid NUL authcid NUL passwd

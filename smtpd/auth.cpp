@@ -1,12 +1,12 @@
 #include "auth.hpp"
 
 #include "assign.hpp"
+#include "base64.hpp"
 #include "fd.hpp"
 #include "process.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <array>
 #include <cerrno>
 #include <csignal>
 #include <netinet/in.h>
@@ -17,15 +17,6 @@
 namespace smtpd {
 
 namespace {
-
-constexpr std::string_view kAlphabet
-    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int base64_value(char c)
-{
-    auto const at = kAlphabet.find(c);
-    return at == std::string_view::npos ? -1 : static_cast<int>(at);
-}
 
 // The domain of an address, "" without one.
 std::string_view domain_of(std::string_view address)
@@ -72,51 +63,9 @@ std::optional<std::string> decode_base64(std::string_view text)
 {
     if (text == "=")
         return std::string();
-    if (text.empty() || text.size() % 4 != 0)
+    if (text.empty())
         return std::nullopt;
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        std::array<int, 4> v {};
-        int pad = 0;
-        for (int k = 0; k < 4; ++k) {
-            char const c = text[i + static_cast<std::size_t>(k)];
-            if (c == '=' && i + 4 == text.size() && k >= 2) {
-                v[static_cast<std::size_t>(k)] = 0;
-                ++pad;
-                continue;
-            }
-            if (pad > 0)
-                return std::nullopt; // data after padding
-            v[static_cast<std::size_t>(k)] = base64_value(c);
-            if (v[static_cast<std::size_t>(k)] < 0)
-                return std::nullopt;
-        }
-        unsigned const bits = static_cast<unsigned>(v[0]) << 18 | static_cast<unsigned>(v[1]) << 12
-            | static_cast<unsigned>(v[2]) << 6 | static_cast<unsigned>(v[3]);
-        out += static_cast<char>(bits >> 16 & 0xff);
-        if (pad < 2)
-            out += static_cast<char>(bits >> 8 & 0xff);
-        if (pad < 1)
-            out += static_cast<char>(bits & 0xff);
-    }
-    return out;
-}
-
-std::string encode_base64(std::string_view bytes)
-{
-    std::string out;
-    for (std::size_t i = 0; i < bytes.size(); i += 3) {
-        std::size_t const n = std::min<std::size_t>(3, bytes.size() - i);
-        unsigned bits = 0;
-        for (std::size_t k = 0; k < 3; ++k)
-            bits = bits << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
-        out += kAlphabet[bits >> 18 & 63];
-        out += kAlphabet[bits >> 12 & 63];
-        out += n > 1 ? kAlphabet[bits >> 6 & 63] : '=';
-        out += n > 2 ? kAlphabet[bits & 63] : '=';
-    }
-    return out;
+    return mta::decode_base64(text);
 }
 
 std::optional<Credentials> parse_plain(std::string_view message)

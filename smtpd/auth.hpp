@@ -29,10 +29,9 @@ inline constexpr int kCheckTimeoutMs = 75 * 1000;
 inline constexpr std::size_t kMaxLoginBytes = 255;
 inline constexpr std::size_t kMaxPasswordBytes = 200;
 
-// RFC 4648 base64 with padding, no spaces; nullopt when malformed. "=" alone is the empty
-// string (RFC 4954's empty initial response).
+// A SASL response in base64 (mta::decode_base64); nullopt when malformed or empty. "="
+// alone is the empty string (RFC 4954's empty initial response).
 std::optional<std::string> decode_base64(std::string_view text);
-std::string encode_base64(std::string_view bytes);
 
 struct Credentials {
     std::string login;

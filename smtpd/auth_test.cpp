@@ -1,5 +1,6 @@
 #include "auth.hpp"
 
+#include "base64.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 
@@ -25,10 +26,8 @@ TEST_CASE("smtpd auth: base64", "[smtpd][auth]")
     CHECK(!decode_base64("Zg=a"));
     CHECK(!decode_base64("Zg==Zm9v"));
     CHECK(!decode_base64("Zm9*"));
-    CHECK(encode_base64("Username:") == "VXNlcm5hbWU6");
-    CHECK(encode_base64("Password:") == "UGFzc3dvcmQ6");
     for (std::string const& s : { ""s, "a"s, "ab"s, "abc"s, "\0\xff\x80 x"s })
-        CHECK(decode_base64(s.empty() ? "=" : encode_base64(s)) == s);
+        CHECK(decode_base64(s.empty() ? "=" : mta::encode_base64(s)) == s);
 }
 
 TEST_CASE("smtpd auth: PLAIN messages", "[smtpd][auth]")

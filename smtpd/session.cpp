@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "base64.hpp"
 #include "control.hpp"
 #include "exit_codes.hpp"
 #include "log.hpp"
@@ -572,7 +573,7 @@ std::optional<Credentials> Session::read_login(std::optional<std::string_view> i
     if (initial)
         user = std::string(*initial);
     else
-        user = read_response("334 " + encode_base64("Username:"));
+        user = read_response("334 " + mta::encode_base64("Username:"));
     if (!user)
         return std::nullopt;
     auto login = decode_base64(*user);
@@ -580,7 +581,7 @@ std::optional<Credentials> Session::read_login(std::optional<std::string_view> i
         error("501 5.5.2 cannot decode the response (base64 expected)");
         return std::nullopt;
     }
-    auto response = read_response("334 " + encode_base64("Password:"));
+    auto response = read_response("334 " + mta::encode_base64("Password:"));
     if (!response)
         return std::nullopt;
     auto password = decode_base64(*response);
