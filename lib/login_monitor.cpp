@@ -293,4 +293,41 @@ bool is_loopback(std::string_view ip)
     return ip == "::1" || ip.rfind("127.", 0) == 0;
 }
 
+FrontConnection::FrontConnection(int timeout)
+    : in(0, timeout)
+    , out(1, timeout)
+    , timeout_ms(timeout)
+{
+}
+
+Status FrontConnection::start_tls(tls::Context const& ctx)
+{
+    auto session = tls::Session::accept(ctx, 0, 1, timeout_ms);
+    if (!session)
+        return session.error();
+    tls.emplace(std::move(*session));
+    in.set_timeout(0); // the session waits by itself
+    in.set_read_fn(tls->read_fn());
+    out.set_write_fn(tls->write_fn());
+    return {};
+}
+
+void FrontConnection::finish()
+{
+    (void)out.flush();
+    if (tls)
+        tls->shutdown();
+}
+
+Result<std::optional<tls::Context>> load_front_tls(std::string const& root)
+{
+    std::string const cert = root + "/control/tls/cert.pem";
+    if (::access(cert.c_str(), F_OK) == -1)
+        return std::optional<tls::Context> {};
+    auto ctx = tls::Context::server(cert, root + "/control/tls/key.pem");
+    if (!ctx)
+        return ctx.error();
+    return std::optional<tls::Context> { std::move(*ctx) };
+}
+
 } // namespace mta::login

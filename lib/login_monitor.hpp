@@ -25,8 +25,10 @@
 
 #include "buffer.hpp"
 #include "error.hpp"
+#include "tls.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +60,27 @@ Result<Answer> ask_monitor(std::string_view login, std::string_view password);
 // TLS; bytes already buffered in `in` go first) and the session on fd 4, until either
 // side closes.
 Status relay(Reader& in, Writer& out);
+
+// The client connection of a front: fd 0 and 1, plaintext until start_tls(). Keep it in
+// place: after start_tls() its reader and writer call into its TLS session.
+struct FrontConnection {
+    explicit FrontConnection(int timeout_ms);
+
+    Reader in;
+    Writer out;
+    std::optional<tls::Session> tls;
+    int timeout_ms;
+
+    // The server side of a handshake on fd 0/1 (bounded by timeout_ms); afterwards in
+    // and out go through the session. Input buffered before it is the caller's to drop.
+    Status start_tls(tls::Context const& ctx);
+    // Flushes what is buffered and, under TLS, sends close_notify (best effort).
+    void finish();
+};
+
+// The server context from ROOT/control/tls/cert.pem and key.pem: nothing when cert.pem
+// does not exist, an Error when the pair is unusable (tls::last_error_text() says why).
+Result<std::optional<tls::Context>> load_front_tls(std::string const& root);
 
 // TCPREMOTEIP is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z).
 bool is_loopback(std::string_view ip);

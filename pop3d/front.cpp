@@ -25,39 +25,30 @@ namespace pop3d {
 
 namespace {
 
-struct Connection {
-    mta::Reader in { 0, kIdleTimeoutMs };
-    mta::Writer out { 1, kIdleTimeoutMs };
-    std::optional<mta::tls::Session> tls;
+// The client connection, plaintext until STARTTLS/STLS (lib/login_monitor).
+struct Connection : mta::login::FrontConnection {
+    Connection()
+        : FrontConnection(kIdleTimeoutMs)
+    {
+    }
 };
 
 [[noreturn]] void bye(Connection& c, int code)
 {
-    (void)c.out.flush();
-    if (c.tls)
-        c.tls->shutdown();
+    c.finish();
     _exit(code);
 }
 
 void start_tls(Connection& c, mta::tls::Context const& ctx)
 {
-    auto session = mta::tls::Session::accept(ctx, 0, 1, kIdleTimeoutMs);
-    if (!session)
+    if (auto st = c.start_tls(ctx); !st)
         mta::log::fatal(mta::kExitOk,
-            "TLS handshake failed: " + session.error().text() + " " + mta::tls::last_error_text());
-    c.tls.emplace(std::move(*session));
-    c.in.set_timeout(0);
-    c.in.set_read_fn(c.tls->read_fn());
-    c.out.set_write_fn(c.tls->write_fn());
+            "TLS handshake failed: " + st.error().text() + " " + mta::tls::last_error_text());
 }
 
 std::optional<mta::tls::Context> load_tls(std::string const& root)
 {
-    std::string const cert = root + "/control/tls/cert.pem";
-    std::string const key = root + "/control/tls/key.pem";
-    if (::access(cert.c_str(), F_OK) == -1)
-        return std::nullopt;
-    auto ctx = mta::tls::Context::server(cert, key);
+    auto ctx = mta::login::load_front_tls(root);
     if (!ctx) {
         mta::log::warn("no TLS: " + ctx.error().text() + " " + mta::tls::last_error_text());
         return std::nullopt;
