@@ -37,6 +37,8 @@ DNS_PROGRAMS := remote rspawn
 # Other folders' module archives a program links too: rspawn runs remote's delivery code
 # in forked children instead of exec'ing bin/remote (docs/remote.md).
 EXTRA_ARCHIVES_rspawn := remote
+# lspawn runs local's delivery code in a forked child as the recipient (docs/INTERNALS.md).
+EXTRA_ARCHIVES_lspawn := local
 
 LIB_SRCS := $(filter-out %_test.cpp,$(wildcard lib/*.cpp))
 LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/auto_conf.o
