@@ -281,7 +281,8 @@ int stop_all(std::string const& root, int timeout)
     auto const deadline = Clock::now() + std::chrono::seconds(timeout);
     std::vector<std::string> const names = service_names(root);
     for (auto const& name : names)
-        (void)mta::send_control(service_dir(root, name), "d");
+        if (auto sent = mta::send_control(service_dir(root, name), "d"); !sent)
+            mta::log::warn("unable to tell " + name + "'s supervise to stop it", sent.error());
     if (!wait_until_down(root, names, deadline))
         mta::log::fatal(mta::kExitTemp, "services still stopping; svscan left running");
     if (::kill(*pid, SIGTERM) == -1)

@@ -82,6 +82,35 @@ def running(pid):
         return False
 
 
+def install_processes(root):
+    """{pid: command line} of the live processes running a program of root/bin."""
+    prefix = os.path.join(root, "bin") + "/"
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{entry}/exe")
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if exe.startswith(prefix) and running(entry):
+            out[int(entry)] = cmdline
+    return out
+
+
+def kill_install_processes(root):
+    """SIGKILLs every process of root/bin (a failed test's leftovers); {pid: cmdline}."""
+    left = install_processes(root)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return left
+
+
 def add_user(name, home):
     """A system account with its own group and home (made here, owned by it, 0755);
     a stale account of that name is removed first. Returns (uid, gid)."""

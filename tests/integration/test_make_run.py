@@ -92,7 +92,17 @@ class MakeRunTest(unittest.TestCase):
             return
         proc = subprocess.run([mailctl, "stop", "--timeout", str(WAIT)], capture_output=True,
                               text=True, timeout=120)
-        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            log = ""
+            try:
+                with open(os.path.join(root, "log", "send", "current")) as f:
+                    log = "".join(f.readlines()[-30:])
+            except OSError:
+                pass
+            left = support.kill_install_processes(root)
+            self.fail(f"mailctl stop: exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+                      f"left running (now killed): {left}\nlog/send/current ends:\n{log}")
+        self.assertEqual(support.install_processes(root), {})
 
 
 if __name__ == "__main__":
