@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,79 @@ Result<pid_t> fork_child(ExecPlan& plan, void (*in_child)(ExecPlan&, void const*
     return pid;
 }
 
+// posix_spawn's objects, destroyed on every path.
+struct SpawnActions {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    int ready = 0; // how many of the two are initialised
+
+    SpawnActions()
+    {
+        if (::posix_spawn_file_actions_init(&actions) == 0)
+            ++ready;
+        if (ready == 1 && ::posix_spawnattr_init(&attr) == 0)
+            ++ready;
+    }
+    ~SpawnActions()
+    {
+        if (ready == 2)
+            ::posix_spawnattr_destroy(&attr);
+        if (ready >= 1)
+            ::posix_spawn_file_actions_destroy(&actions);
+    }
+};
+
+// True when the mappings can be applied one after the other: no mapping's target is the
+// source of a later one. (dup2 of an fd onto itself clears close-on-exec in posix_spawn.)
+bool in_order_is_parallel(std::vector<FdMap> const& fds)
+{
+    for (size_t i = 0; i < fds.size(); ++i)
+        for (size_t j = i + 1; j < fds.size(); ++j)
+            if (fds[i].child_fd == fds[j].parent_fd)
+                return false;
+    return true;
+}
+
+// Child::spawn without credentials: posix_spawn, which glibc runs as
+// clone(CLONE_VM|CLONE_VFORK): the parent's page tables are not copied. The pid, or
+// nullopt when posix_spawn failed for any reason; the caller then takes the fork path,
+// which reports the failing step as before (and turns an exec failure into exit 120).
+// Descriptors that must be swapped are first copied above every target in the parent
+// (close-on-exec: they end at exec in the child and when `copies` goes here).
+std::optional<pid_t> spawn_without_fork(ExecPlan const& plan)
+{
+    SpawnActions sa;
+    if (sa.ready != 2)
+        return std::nullopt;
+    std::vector<Fd> copies;
+    bool const direct = in_order_is_parallel(plan.fds);
+    for (auto const& map : plan.fds) {
+        int source = map.parent_fd;
+        if (!direct) {
+            copies.emplace_back(::fcntl(source, F_DUPFD_CLOEXEC, plan.min_temp_fd));
+            source = copies.back().get();
+            if (source == -1)
+                return std::nullopt;
+        }
+        if (::posix_spawn_file_actions_adddup2(&sa.actions, source, map.child_fd) != 0)
+            return std::nullopt;
+    }
+    if (plan.cwd && ::posix_spawn_file_actions_addchdir_np(&sa.actions, plan.cwd) != 0)
+        return std::nullopt;
+    sigset_t const defaults = spawn_default_signals();
+    if (::posix_spawnattr_setsigmask(&sa.attr, &plan.empty_mask) != 0
+        || ::posix_spawnattr_setsigdefault(&sa.attr, &defaults) != 0
+        || ::posix_spawnattr_setflags(
+               &sa.attr, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            != 0)
+        return std::nullopt;
+    pid_t pid = -1;
+    char* const* envp = plan.envp.empty() ? environ : plan.envp.data();
+    if (::posix_spawn(&pid, plan.argv[0], &sa.actions, &sa.attr, plan.argv.data(), envp) != 0)
+        return std::nullopt;
+    return pid;
+}
+
 } // namespace
 
 Result<Child> Child::spawn(std::vector<std::string> const& argv, SpawnOptions const& options)
@@ -187,6 +261,9 @@ Result<Child> Child::spawn(std::vector<std::string> const& argv, SpawnOptions co
     if (argv.empty())
         return Error::plain("no program to run");
     ExecPlan plan = make_plan(argv, options);
+    if (!plan.credentials)
+        if (auto pid = spawn_without_fork(plan))
+            return Child(*pid);
     auto pid = fork_child(
         plan, [](ExecPlan& p, void const*) { run_child(p); }, nullptr);
     if (!pid)
@@ -206,6 +283,21 @@ Result<Child> Child::run(std::function<int()> const& body, SpawnOptions const& o
     if (!pid)
         return pid.error();
     return Child(*pid);
+}
+
+sigset_t spawn_default_signals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    // glibc reserves the signals from the kernel's first real-time signal (__SIGRTMIN, 32)
+    // up to its SIGRTMIN (34). sigaddset refuses them, so their bits are set directly:
+    // sigset_t is the kernel's mask there, signal n being bit n - 1.
+    constexpr size_t kBits = 8 * sizeof(unsigned long);
+    auto* words = reinterpret_cast<unsigned long*>(&set);
+    for (int sig = __SIGRTMIN; sig < SIGRTMIN; ++sig)
+        words[size_t(sig - 1) / kBits] |= 1UL << (size_t(sig - 1) % kBits);
+    return set;
 }
 
 Child::Child(Child&& other) noexcept
@@ -276,14 +368,6 @@ Result<ExitStatus> wait_exitcode(pid_t pid)
     if (WIFSIGNALED(wstat))
         return ExitStatus { true, WTERMSIG(wstat) };
     return ExitStatus { false, WEXITSTATUS(wstat) };
-}
-
-void ignore_sigpipe()
-{
-    struct sigaction action { };
-    action.sa_handler = SIG_IGN;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGPIPE, &action, nullptr);
 }
 
 } // namespace mta

@@ -16,10 +16,18 @@
 // itself up (descriptors, directory, credentials): it reports that step with the child's
 // errno, after reaping the child. When exec itself fails the child exits with
 // kExitExecFailed (120, qmail's "unable to exec" convention) and spawn() succeeds.
+//
+// How: spawn() without credentials uses posix_spawn (glibc: clone with CLONE_VM and
+// CLONE_VFORK, so the parent's page tables are not copied: cheaper for every message a
+// program hands on). posix_spawn reports a failing step or exec only as an errno, so when
+// it fails spawn() starts the child again the fork way below, which tells the steps apart
+// and gives the results above. With credentials, and for run(), it forks: the child sets
+// itself up and reports a failure on a close-on-exec pipe.
 #pragma once
 
 #include "error.hpp"
 
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <string>
@@ -106,7 +114,21 @@ private:
 // Waits for process pid to end (EINTR restarts the wait), as qmail's wait_pid.
 Result<ExitStatus> wait_exitcode(pid_t pid);
 
-// Sets SIGPIPE to SIG_IGN, so writes to a closed pipe or socket fail with EPIPE.
-void ignore_sigpipe();
+// The set for posix_spawnattr_setsigdefault (with POSIX_SPAWN_SETSIGDEF) that gives a
+// program started with posix_spawn the dispositions of a forked child that reset SIGPIPE:
+// SIGPIPE, and glibc's two internal signals (SIGCANCEL, SIGSETXID), which glibc's
+// posix_spawn otherwise leaves at SIG_IGN in the new program.
+sigset_t spawn_default_signals();
+
+// Sets SIGPIPE to SIG_IGN, so writes to a closed pipe or socket fail with EPIPE. Inline, so
+// a program that needs only this does not link the spawning code (and, through
+// drop_privileges' object, getpwnam_r: a statically linked program must not).
+inline void ignore_sigpipe()
+{
+    struct sigaction action { };
+    action.sa_handler = SIG_IGN;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGPIPE, &action, nullptr);
+}
 
 } // namespace mta

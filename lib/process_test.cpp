@@ -178,6 +178,15 @@ TEST_CASE("the child gets SIGPIPE back at its default action", "[lib][process]")
     // Only SIGPIPE is checked: the test runner may ignore other signals (SIGINT, SIGHUP).
     unsigned long long ignored = std::stoull(text.substr(8), nullptr, 16);
     CHECK((ignored & (1ULL << (SIGPIPE - 1))) == 0);
+    // Every other disposition is the parent's: posix_spawn must not leave glibc's internal
+    // signals (32, 33) ignored.
+    auto [mine, st2]
+        = run_capture({ "/bin/cat", "/proc/" + std::to_string(::getpid()) + "/status" });
+    REQUIRE(st2.exited_ok());
+    auto at = mine.find("\nSigIgn:\t");
+    REQUIRE(at != std::string::npos);
+    unsigned long long parent = std::stoull(mine.substr(at + 9), nullptr, 16);
+    CHECK(ignored == (parent & ~(1ULL << (SIGPIPE - 1))));
 }
 
 TEST_CASE("destroying a running child does not block; release hands the pid over", "[lib][process]")
@@ -265,4 +274,73 @@ TEST_CASE("a function run in a child that crashes is reported as signaled", "[li
     auto bad = Child::run([] { return 0; }, options);
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().errnum == EBADF);
+}
+
+TEST_CASE("a close-on-exec descriptor mapped onto its own number stays open", "[lib][process]")
+{
+    auto out = make_pipe(); // close-on-exec, like everything lib opens
+    REQUIRE(out.ok());
+    int const fd = out->write_end.get();
+    REQUIRE((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    SpawnOptions options;
+    options.fds = { { fd, fd } };
+    auto child = Child::spawn({ "/bin/sh", "-c", "echo same >&" + std::to_string(fd) }, options);
+    REQUIRE(child.ok());
+    REQUIRE(out->write_end.close().ok());
+    CHECK(read_all(out->read_end.get()) == "same\n");
+    CHECK(child->wait()->exited_ok());
+}
+
+TEST_CASE(
+    "three descriptors rotate; exec failure after every step still exits 120", "[lib][process]")
+{
+    auto a = make_pipe();
+    auto b = make_pipe();
+    auto c = make_pipe();
+    REQUIRE((a.ok() && b.ok() && c.ok()));
+    // Child fd 0 gets pipe b, 1 gets c, 2 gets a: a cycle, so the sources must be copied.
+    REQUIRE(::dup2(a->write_end.get(), 100) == 100);
+    REQUIRE(::dup2(b->write_end.get(), 101) == 101);
+    REQUIRE(::dup2(c->write_end.get(), 102) == 102);
+    SpawnOptions options;
+    options.fds = { { 100, 101 }, { 101, 102 }, { 102, 100 } };
+    auto child = Child::spawn(
+        { "/bin/sh", "-c", "echo b >/dev/fd/100; echo c >/dev/fd/101; echo a >/dev/fd/102" },
+        options);
+    REQUIRE(child.ok());
+    for (int fd : { 100, 101, 102 })
+        ::close(fd);
+    REQUIRE(a->write_end.close().ok());
+    REQUIRE(b->write_end.close().ok());
+    REQUIRE(c->write_end.close().ok());
+    CHECK(read_all(a->read_end.get()) == "a\n");
+    CHECK(read_all(b->read_end.get()) == "b\n");
+    CHECK(read_all(c->read_end.get()) == "c\n");
+    CHECK(child->wait()->exited_ok());
+
+    TempDir dir;
+    options.fds = { { 0, 2 } };
+    options.cwd = dir.path();
+    options.env = std::vector<std::string> { "A=b" };
+    auto missing = Child::spawn({ "./not-there" }, options);
+    REQUIRE(missing.ok());
+    CHECK(missing->wait()->exited_with(kExitExecFailed));
+    // Not executable (EACCES), relative to the directory.
+    std::string const script = dir.write("script", "#!/bin/sh\nexit 0\n", 0644);
+    auto denied = Child::spawn({ "./script" }, options);
+    REQUIRE(denied.ok());
+    CHECK(denied->wait()->exited_with(kExitExecFailed));
+}
+
+TEST_CASE("the child starts with no blocked signals", "[lib][process]")
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGCHLD);
+    REQUIRE(::sigprocmask(SIG_BLOCK, &block, &old) == 0);
+    auto [text, status] = run_capture({ "/bin/grep", "^SigBlk:", "/proc/self/status" });
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    CHECK(status.exited_ok());
+    CHECK(text == "SigBlk:\t0000000000000000\n");
 }

@@ -2,26 +2,22 @@
 
 #include "auto_conf.hpp"
 #include "date.hpp"
-#include "privs.hpp"
+#include "passwd_file.hpp"
 
 namespace queue {
 
-namespace {
-
-std::optional<uid_t> uid_of(char const* name)
-{
-    auto account = mta::lookup_account(name);
-    if (!account)
-        return std::nullopt;
-    return account->uid;
-}
-
-} // namespace
-
 Invokers lookup_invokers()
 {
-    return Invokers { uid_of(mta::conf::kUserAlias), uid_of(mta::conf::kUserDaemon),
-        uid_of(mta::conf::kUserSend) };
+    // One pass over /etc/passwd (lib/passwd_file), no NSS: queue is linked statically.
+    auto found = mta::find_file_accounts(
+        { mta::conf::kUserAlias, mta::conf::kUserDaemon, mta::conf::kUserSend });
+    if (!found)
+        return Invokers {};
+    auto uid_of = [&](size_t i) {
+        auto const& account = (*found)[i];
+        return account ? std::optional<uid_t>(account->uid) : std::nullopt;
+    };
+    return Invokers { uid_of(0), uid_of(1), uid_of(2) };
 }
 
 std::string invoked_by(uid_t uid, Invokers const& invokers)

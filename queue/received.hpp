@@ -9,7 +9,9 @@
 //
 // WHO names the caller by its real uid: "from network" for the SMTP account (msd),
 // "by alias" for the alias account, "for bounce" for the scheduler (mss), otherwise
-// "by uid N". An account that cannot be looked up simply matches no uid.
+// "by uid N". The accounts are looked up in /etc/passwd itself (lib/passwd_file: queue is
+// linked statically, without NSS), so accounts kept elsewhere (LDAP) are not seen; an
+// account that cannot be looked up simply matches no uid.
 #pragma once
 
 #include <ctime>
@@ -26,7 +28,7 @@ struct Invokers {
     std::optional<uid_t> send; // "for bounce"
 };
 
-// The uids of the accounts named in auto_conf (getpwnam, once).
+// The uids of the accounts named in auto_conf (one read of /etc/passwd).
 Invokers lookup_invokers();
 
 // "by alias", "from network", "for bounce" or "by uid N".

@@ -6,11 +6,10 @@
 #include "cdb.hpp"
 #include "control.hpp"
 #include "fd.hpp"
+#include "passwd_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <pwd.h>
 #include <sys/stat.h>
 
 namespace smtpd {
@@ -36,7 +35,7 @@ mta::Result<bool> exists(std::string const& path)
     return mta::Error::from_errno("stat");
 }
 
-// The accounts of /etc/passwd, read with fgetpwent_r: smtpd is linked statically and a
+// The accounts of /etc/passwd, read by lib/passwd_file: smtpd is linked statically and a
 // static glibc cannot load NSS modules (getpwnam would crash). As in lspawn, the alias
 // account's home is ROOT/alias whatever the passwd entry says.
 class FileAccounts final : public mta::AccountSource {
@@ -49,26 +48,9 @@ public:
 
     mta::Result<std::optional<mta::Account>> find(std::string const& name) const override
     {
-        std::FILE* file = std::fopen(m_path.c_str(), "re");
-        if (!file)
-            return mta::Error::from_errno("unable to open /etc/passwd");
-        std::optional<mta::Account> found;
-        passwd entry {};
-        passwd* got = nullptr;
-        char buf[4096];
-        int err;
-        while ((err = ::fgetpwent_r(file, &entry, buf, sizeof buf, &got)) == 0 && got) {
-            if (name == entry.pw_name) {
-                found = mta::Account { entry.pw_name, entry.pw_uid, entry.pw_gid, entry.pw_dir,
-                    entry.pw_shell ? entry.pw_shell : "" };
-                break;
-            }
-        }
-        std::fclose(file);
-        if (found && name == mta::conf::kUserAlias)
-            found->home = m_alias_home;
-        if (!found && err != 0 && err != ENOENT)
-            return mta::Error { err, "unable to read /etc/passwd" };
+        auto found = mta::find_file_account(name, m_path);
+        if (found && *found && name == mta::conf::kUserAlias)
+            (*found)->home = m_alias_home;
         return found;
     }
 

@@ -1,16 +1,23 @@
 #include "server.hpp"
 
+#include "cdb.hpp"
 #include "connection.hpp"
+#include "env.hpp"
 #include "listener.hpp"
 #include "log_lines.hpp"
 #include "number.hpp"
 #include "privs.hpp"
+#include "process.hpp"
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <new>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +105,117 @@ mta::Status drop_to(Ids const& ids)
 
 namespace {
 
+// The direct start of a connection's program: posix_spawnp (glibc: clone with CLONE_VM and
+// CLONE_VFORK), so this process's page tables are not copied for a child that execs at
+// once. Only when nothing the child does before exec can block or needs the child's own
+// log lines: no name or ident lookup (-H -R -l NAME), no banner, and a rule (if any) that
+// allows the connection. Then this process does what serve_connection() would (socket
+// options, rule, environment, descriptors 0 and 1, signals) and prints the child's "pid"
+// and "ok" lines. Everything else (a denial, unreadable rules, a program that cannot be
+// run) returns nullopt without a child: the caller forks, and the child does it all again,
+// logs and exits as before.
+bool can_start_directly(Options const& o)
+{
+    return !o.remote_host && !o.remote_info && o.local_host && o.banner.empty();
+}
+
+// What the child would set up before exec: socket options, endpoints, rule, environment.
+// nullopt when the fork path must handle the connection (unreadable rules, a denial).
+std::optional<std::pair<Endpoints, mta::EnvBuilder>> prepare_directly(
+    Options const& o, int fd, SocketAddress const& remote)
+{
+    sockaddr_storage ss {};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == -1)
+        return std::nullopt;
+    SocketAddress const local = describe(ss);
+    if (o.kill_ip_options && !remote.v6)
+        (void)::setsockopt(fd, IPPROTO_IP, IP_OPTIONS, nullptr, 0);
+    int on = 1;
+    if (o.nodelay)
+        (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    Endpoints e;
+    e.v6 = remote.v6;
+    e.local_ip = local.ip;
+    e.local_port = std::to_string(local.port);
+    e.local_host = o.local_host;
+    e.remote_ip = remote.ip;
+    e.remote_port = std::to_string(remote.port);
+    std::optional<mta::tcp_rules::Rule> rule;
+    if (o.rules) {
+        auto db = mta::Cdb::open(*o.rules);
+        if (!db && (db.error().errnum != ENOENT || !o.allow_missing_rules))
+            return std::nullopt;
+        if (db) {
+            auto found = mta::tcp_rules::lookup(*db, { e.remote_ip, std::nullopt, std::nullopt });
+            if (!found || (*found && (*found)->deny))
+                return std::nullopt;
+            rule = std::move(*found);
+        }
+    }
+    auto env = mta::EnvBuilder::from_current();
+    if (!set_connection_env(env, e, rule))
+        return std::nullopt;
+    return std::make_pair(std::move(e), std::move(env));
+}
+
+// posix_spawnp of the program with the socket on 0 and 1 (the socket and the listener are
+// close-on-exec), SIGPIPE, SIGCHLD, SIGTERM and glibc's internal signals at their defaults
+// and no signal blocked, as serve_connection() leaves them before exec.
+std::optional<pid_t> spawn_program(Options const& o, int fd, mta::EnvBuilder const& env)
+{
+    std::vector<char*> argv;
+    for (auto const& a : o.program)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto const& entry : env.entries())
+        envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    if (::posix_spawn_file_actions_init(&actions) != 0)
+        return std::nullopt;
+    posix_spawnattr_t attr;
+    if (::posix_spawnattr_init(&attr) != 0) {
+        ::posix_spawn_file_actions_destroy(&actions);
+        return std::nullopt;
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigset_t defaults = mta::spawn_default_signals(); // SIGPIPE is ignored here
+    sigaddset(&defaults, SIGCHLD); // caught here: glibc resets them anyway
+    sigaddset(&defaults, SIGTERM);
+    pid_t pid = -1;
+    bool const ok = ::posix_spawn_file_actions_adddup2(&actions, fd, 0) == 0
+        && ::posix_spawn_file_actions_adddup2(&actions, fd, 1) == 0
+        && ::posix_spawnattr_setsigmask(&attr, &none) == 0
+        && ::posix_spawnattr_setsigdefault(&attr, &defaults) == 0
+        && ::posix_spawnattr_setflags(
+               &attr, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            == 0
+        && ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data()) == 0;
+    ::posix_spawnattr_destroy(&attr);
+    ::posix_spawn_file_actions_destroy(&actions);
+    return ok ? std::optional<pid_t>(pid) : std::nullopt;
+}
+
+// The endpoints go to e, for the "ok" line. Out of memory before the spawn: nullopt.
+std::optional<pid_t> start_directly(
+    Options const& o, int fd, SocketAddress const& remote, Endpoints& e)
+{
+    try {
+        auto prepared = prepare_directly(o, fd, remote);
+        if (!prepared)
+            return std::nullopt;
+        auto pid = spawn_program(o, fd, prepared->second); // allocates only before spawning
+        if (pid)
+            e = std::move(prepared->first);
+        return pid;
+    } catch (std::bad_alloc const&) {
+        return std::nullopt;
+    }
+}
+
 volatile sig_atomic_t g_child = 0;
 volatile sig_atomic_t g_term = 0;
 
@@ -125,7 +243,7 @@ private:
     void status() const;
     void reap();
     void accept_one();
-    void start_child(mta::Fd socket, std::string const& ip);
+    void start_child(mta::Fd socket, SocketAddress const& remote);
 
     Options const& m_options;
     mta::Fd m_listener;
@@ -157,8 +275,18 @@ void Loop::reap()
     }
 }
 
-void Loop::start_child(mta::Fd socket, std::string const& ip)
+void Loop::start_child(mta::Fd socket, SocketAddress const& remote)
 {
+    if (can_start_directly(m_options)) {
+        Endpoints e;
+        if (auto pid = start_directly(m_options, socket.get(), remote, e)) {
+            m_children.add(*pid, remote.ip);
+            status(); // then the lines a forked child would print, in its usual order
+            if (m_options.verbosity >= 2)
+                say(pid_line(*pid, remote.ip) + '\n' + verdict_line(false, *pid, e));
+            return;
+        }
+    }
     pid_t pid = ::fork();
     if (pid == 0) {
         (void)m_listener.close();
@@ -170,7 +298,7 @@ void Loop::start_child(mta::Fd socket, std::string const& ip)
                 + std::strerror(errno));
         return;
     }
-    m_children.add(pid, ip);
+    m_children.add(pid, remote.ip);
     status();
 }
 
@@ -188,13 +316,14 @@ void Loop::accept_one()
         }
         return;
     }
-    std::string const ip = describe(ss).ip;
+    SocketAddress const remote = describe(ss);
+    std::string const& ip = remote.ip;
     if (m_options.per_ip && m_children.count(ip) >= m_options.per_ip) {
         if (m_options.verbosity >= 2)
             say(perip_line(m_children.count(ip), m_options.per_ip, ip));
         return; // the socket closes here: no child, no bytes
     }
-    start_child(std::move(socket), ip);
+    start_child(std::move(socket), remote);
 }
 
 int Loop::run()

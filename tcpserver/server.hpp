@@ -8,9 +8,11 @@
 // serve() accepts while fewer than -c children run (at the limit it stops accepting, as
 // ucspi-tcp does, so further clients wait in the listen queue); a client whose IP already
 // has -C children is closed at once, without a child. Each accepted connection gets a
-// forked child (connection.hpp). SIGCHLD reaps children ("end" lines); SIGTERM makes
-// serve() return 0 at once, leaving running children alone. Signal handlers only set flags;
-// the loop waits in ppoll() with the signals unblocked. -v lines as log_lines.hpp.
+// forked child (connection.hpp), or, with -H -R -l NAME and no -B, a program started with
+// posix_spawn after this process did the child's work (server.cpp: start_directly). SIGCHLD reaps
+// children ("end" lines); SIGTERM makes serve() return 0 at once, leaving running children alone.
+// Signal handlers only set flags; the loop waits in ppoll() with the signals unblocked. -v lines as
+// log_lines.hpp.
 #pragma once
 
 #include "error.hpp"

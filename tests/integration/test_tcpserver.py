@@ -17,6 +17,10 @@ import support
 
 HOLD = "#!/bin/sh\necho ready $$\nread x\necho bye\n"
 ENV = "#!/bin/sh\nenv | LC_ALL=C sort\n"
+# What a program can see of how it was started: signal state, descriptors, environment.
+STATE = ("#!/bin/sh\nenv | grep -E '^(PROTO|TCP|RULE)' | grep -v PORT= | LC_ALL=C sort\n"
+         "echo fds $(ls /proc/$$/fd | sort -n)\n"
+         "exec grep -E '^Sig(Blk|Ign):' /proc/self/status\n")
 
 
 def cdb_dump(path):
@@ -318,6 +322,37 @@ class TcpserverTest(unittest.TestCase):
         server.wait_log(r"^tcpserver: warning: dropping connection, unable to run "
                         r"/nonexistent/program: No such file or directory$")
         self.assertIsNone(server.proc.poll())
+
+    def test_direct_start_drops_a_program_that_cannot_run_as_fork_does(self):
+        # -H -R -l without -B: tcpserver starts the program itself (posix_spawn); when that
+        # fails it forks and the child reports as before.
+        server = self.server(["-v", "-H", "-R", "-l", "0"], ["/nonexistent/program"])
+        with connect(server.port) as s:
+            self.assertEqual(read_all(s), b"")
+        m = server.wait_log(r"^tcpserver: pid (\d+) from 127\.0\.0\.1$")
+        server.wait_log(r"^tcpserver: warning: dropping connection, unable to run "
+                        r"/nonexistent/program: No such file or directory$")
+        server.wait_log(r"^tcpserver: end %s status 28416$" % m.group(1))
+        self.assertIsNone(server.proc.poll())
+
+    def test_direct_start_and_fork_give_the_program_the_same_start(self):
+        cdb = self.rules('127.0.0.1:allow,RULE="yes"\n')
+        state = self.script("state", STATE)
+        seen = []
+        for extra in ([], ["-B", "banner\n"]):  # a banner makes tcpserver fork
+            server = self.server(["-x", cdb, "-H", "-R", "-l", "name", *extra], [state])
+            with connect(server.port) as s:
+                out = read_all(s).decode()
+            seen.append(out[len("banner\n"):] if extra else out)
+        self.assertEqual(seen[0], seen[1])
+        lines = seen[0].splitlines()
+        self.assertEqual(lines[-2], "SigBlk:\t0000000000000000")
+        ignored = int(lines[-1].split("\t")[1], 16)
+        self.assertEqual(ignored & (1 << (signal.SIGPIPE - 1)), 0)
+        self.assertTrue(lines[-3].startswith("fds 0 1 2"), lines[-3])
+        self.assertIn("RULE=yes", lines)
+        self.assertIn("TCPLOCALHOST=name", lines)
+        self.assertIn("TCPREMOTEIP=127.0.0.1", lines)
 
     # --- IPv6 ---
 
