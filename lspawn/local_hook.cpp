@@ -1,11 +1,15 @@
 #include "local_hook.hpp"
 
+#include "../local/run.hpp"
 #include "auto_conf.hpp"
 #include "cdb.hpp"
 #include "exit_codes.hpp"
+#include "log.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <sys/prctl.h>
 
 namespace lspawn {
 
@@ -33,7 +37,55 @@ std::string temporary(std::string_view what, mta::Error const& e)
     return "Z" + std::string(what) + ": " + e.text() + ". (#4.3.0)\n";
 }
 
+bool is_caught(struct sigaction const& action)
+{
+    return (action.sa_flags & SA_SIGINFO) != 0
+        || (action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN);
+}
+
+// The delivery child's whole life: noexcept, so that nothing can unwind out of it into
+// the fork in lspawn's loop (an escaping exception is std::terminate, a crash: "Z").
+int run_child(
+    std::vector<std::string> const& argv, LocalBody const& body, sigset_t const& caught) noexcept
+{
+    become_local_process(caught);
+    return mta::run_main("local", [&] { return body(argv); });
+}
+
 } // namespace
+
+int run_local(std::vector<std::string> const& argv)
+{
+    return local::run(argv);
+}
+
+sigset_t caught_signals()
+{
+    sigset_t caught;
+    sigemptyset(&caught);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        struct sigaction action { };
+        // The numbers glibc keeps for itself fail (EINVAL).
+        if (::sigaction(sig, nullptr, &action) == 0 && is_caught(action))
+            sigaddset(&caught, sig);
+    }
+    return caught;
+}
+
+void become_local_process(sigset_t const& caught)
+{
+    struct sigaction reset { };
+    reset.sa_handler = SIG_DFL;
+    sigemptyset(&reset.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig == SIGPIPE || sigismember(&caught, sig) == 1)
+            (void)::sigaction(sig, &reset, nullptr);
+    (void)::prctl(PR_SET_NAME, "local", 0, 0, 0);
+    // The uid change has made it not dumpable already (fs.suid_dumpable 0 or 2); this
+    // holds with suid_dumpable 1 too. The recipient may signal it, as bin/local, but not
+    // ptrace it or read its memory: it holds lspawn's heap (other deliveries' addresses).
+    (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
 
 std::pair<std::string, std::string> split_recipient(std::string const& recipient)
 {
@@ -122,8 +174,8 @@ mta::SpawnHook::Started LocalHook::start(
     opt.env = m_env;
     opt.cwd = d->home;
     opt.credentials = mta::Credentials { d->uid, d->gid };
-    auto child = mta::Child::spawn(
-        local_arguments(m_root, *d, local, domain, sender, m_default_delivery), opt);
+    auto const argv = local_arguments(m_root, *d, local, domain, sender, m_default_delivery);
+    auto child = mta::Child::run([&] { return run_child(argv, m_body, m_caught); }, opt);
     if (!child) {
         mta::Error e = child.error();
         if (std::strcmp(e.what, "unable to change directory") == 0)

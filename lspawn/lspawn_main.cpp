@@ -1,6 +1,7 @@
 // lspawn - the local spawner (qmail-lspawn): reads delivery commands from send on fd 0,
-// runs ROOT/bin/local as each recipient's account, and writes the results to fd 1 (the
-// protocol of lib/spawn_driver.hpp). Runs as root, started by start; see
+// runs local's delivery in a forked child as each recipient's account (no exec of
+// ROOT/bin/local: lspawn/local_hook.hpp), and writes the results to fd 1 (the protocol of
+// lib/spawn_driver.hpp). Runs as root, started by start; see
 // docs/man/lspawn.8.md. Exit codes: 0 when send closed fd 0 and every delivery reported,
 // 100 usage, 111 a startup problem or a lost connection to send (one line on stderr).
 #include "config.hpp"

@@ -3,6 +3,8 @@
 #
 #     sh bench/delivery/run.sh                 (as root, from anywhere in the repository)
 #     N=5000 P=4 SIZE=4096 RUNS=3 DISK_SECONDS=5 TIMEOUT=300 STRACE_N=200 sh bench/delivery/run.sh
+#     LSPAWN_BIN=/tmp/lspawn-variant sh bench/delivery/run.sh  (another bin/lspawn, e.g. one
+#                                              built before a change, installed over ours)
 #
 # ours:    `make install` into a temporary ROOT, `mailctl init --hostname bench.example`,
 #          `ROOT/bin/start ./Maildir/` (send, lspawn, clean; local per delivery) with its
@@ -25,7 +27,8 @@
 # every run, the medians, ours/Postfix (target: at least 1.5) and each rate against the
 # disk limit, then the accept rates (until the last submission returned) and the CPU time
 # per message: the mail system's own processes (the submission, from getrusage, and the
-# daemons, from /proc/PID/stat) and the whole machine's. Then, on STRACE_N more messages each under `strace -f -T`, it counts per
+# daemons, from /proc/PID/stat) and the whole machine's; and ours split out: lspawn with
+# the local deliveries it reaped (the CPU of the local deliveries themselves). Then, on STRACE_N more messages each under `strace -f -T`, it counts per
 # message and program the processes started, the fsyncs and the time spent in them on each
 # path (bench/delivery/syscalls.awk; set STRACE_N=0 to skip). The cleanup at the end can
 # take a minute or two: every file of the runs is deleted only then.
@@ -66,6 +69,7 @@ STRACERS=""
 BENCH_PID=""
 BENCH_WRAP=""
 USER_MADE=""
+LSPAWN_PID=""
 
 none_alive() {
     for pid in "$@"; do
@@ -133,6 +137,7 @@ make_maildir "$PF_MD"
 
 make -s install ROOT="$ROOT" >/dev/null 2>&1 || die "make install ROOT=$ROOT failed"
 "$ROOT/bin/mailctl" init --hostname bench.example >/dev/null
+[ -z "${LSPAWN_BIN:-}" ] || install -m 755 "$LSPAWN_BIN" "$ROOT/bin/lspawn"
 for p in start send lspawn local clean inject queue; do
     [ -x "$ROOT/bin/$p" ] || die "$ROOT/bin/$p missing: our half cannot run yet"
 done
@@ -156,6 +161,7 @@ ours_start() { # $1: the log file
     SEND_PID=$!
     wait_for 30 grep -qs '^status: local 0/' "$1" || die "send did not start: $(cat "$1.err" "$1")"
     HELPERS=$(pgrep -P "$SEND_PID" | tr '\n' ' ')
+    LSPAWN_PID=$(pgrep -P "$SEND_PID" -x lspawn)
 }
 pf_start() {
     postfix -c "$PF/conf" start >/dev/null 2>&1 || die "postfix start failed: $(tail -5 "$PF/maillog")"
@@ -198,14 +204,16 @@ ours_run() { # $1: label
     fresh_new "$OURS_MD" "$1"
     ours_start "$W/send.$1.log"
     t0=$(ticks "$SEND_PID" $HELPERS)
+    l0=$(ticks "$LSPAWN_PID")
     bench "$OURS_MD/new" "$N" "$USER_NAME@bench.example" $(ours_submit) ||
         die "ours, run $1: $(cat "$W/line")"
     t1=$(ticks "$SEND_PID" $HELPERS)
+    l1=$(ticks "$LSPAWN_PID")
     line=$(cat "$W/line")
     ours_stop
     got=$(ls "$OURS_MD/new" | wc -l)
     [ "$got" = "$N" ] || die "ours, run $1: $got files in new/ after stopping, want $N"
-    RESULT="$line $(per_msg_ms "$t0" "$t1")"
+    RESULT="$line $(per_msg_ms "$t0" "$t1") $(per_msg_ms "$l0" "$l1")"
 }
 pf_run() { # $1: label
     fresh_new "$PF_MD" "$1"
@@ -230,7 +238,7 @@ echo "workload: $N messages of $SIZE bytes to one Maildir, $P parallel submitter
 echo
 
 O_RATES="" F_RATES="" D1_RATES="" DP_RATES="" RATIOS=""
-O_ACC="" F_ACC="" O_CPU="" F_CPU="" O_SUB="" F_SUB="" O_OWN="" F_OWN="" CPU_ROWS=""
+O_ACC="" F_ACC="" O_CPU="" F_CPU="" O_SUB="" F_SUB="" O_OWN="" F_OWN="" CPU_ROWS="" O_LOCAL=""
 printf '| run | load | ours msg/s | Postfix msg/s | ours / Postfix | disk 1 writer cycles/s | disk %s writers cycles/s |\n' "$P"
 printf '|---|---:|---:|---:|---:|---:|---:|\n'
 for run in $(seq 1 "$RUNS"); do
@@ -238,6 +246,7 @@ for run in $(seq 1 "$RUNS"); do
     ours_run "$run"
     set -- $RESULT
     o=$1 oa=$2 oc=$6 os=$7 oo=$(awk -v a="$7" -v b="$8" 'BEGIN { printf "%.2f", a + b }')
+    O_LOCAL="$O_LOCAL $9"
     pf_run "$run"
     set -- $RESULT
     f=$1 fa=$2 fc=$6 fs=$7 fo=$(awk -v a="$7" -v b="$8" 'BEGIN { printf "%.2f", a + b }')
@@ -274,6 +283,9 @@ printf '| **median** | **%s** | **%s** | **%s** | **%s** | **%s** | **%s** | **%
     "$(echo "$O_ACC" | median)" "$(echo "$F_ACC" | median)" "$(echo "$O_OWN" | median)" \
     "$(echo "$F_OWN" | median)" "$(echo "$O_SUB" | median)" "$(echo "$F_SUB" | median)" \
     "$(echo "$O_CPU" | median)" "$(echo "$F_CPU" | median)"
+echo
+echo "ours, lspawn with its local deliveries, CPU ms/msg by run:$O_LOCAL" \
+    "(median $(echo "$O_LOCAL" | median))"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- per-message fsyncs and process starts, each path under strace -f

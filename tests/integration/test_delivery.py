@@ -219,14 +219,13 @@ class DeliveryTest(unittest.TestCase):
                     pass
 
     def kill(self, pid, name):
-        """SIGKILL to pid if it still runs ROOT/bin/NAME (a pidfd: no reused pid is hit)."""
+        """SIGKILL to pid if it still runs program NAME (a pidfd: no reused pid is hit)."""
         try:
             fd = os.pidfd_open(pid)
         except OSError:
             return False
         try:
-            if os.readlink(f"/proc/{pid}/exe") != os.path.join(self.root, "bin", name) \
-                    or stat_of(pid)[0] == "Z":
+            if self.program_of(pid) != name or stat_of(pid)[0] == "Z":
                 return False
             signal.pidfd_send_signal(fd, signal.SIGKILL)
             return True
@@ -236,10 +235,9 @@ class DeliveryTest(unittest.TestCase):
             os.close(fd)
 
     def helpers(self, name):
-        """Pids of the running ROOT/bin/NAME processes of the live start run: lspawn is the
-        one that send started (not a child on its way to become local), local one that
-        lspawn started (not a process that local cloned, as LeakSanitizer does)."""
-        exe = os.path.join(self.root, "bin", name)
+        """Pids of the running NAME processes of the live start run: lspawn is the one that
+        send started (not a child on its way to become local), local a delivery process
+        that lspawn started (not a process that local cloned, as LeakSanitizer does)."""
         run = self.runs[-1].pid
         parents = {"lspawn": [run], "local": self.helpers("lspawn") if name == "local" else []}
         found = []
@@ -249,11 +247,25 @@ class DeliveryTest(unittest.TestCase):
                     or (name in parents and st[1] not in parents[name]):
                 continue
             try:
-                if os.readlink(f"/proc/{entry}/exe") == exe:
+                if self.program_of(entry) == name:
                     found.append(int(entry))
             except OSError:
                 continue
         return found
+
+    def program_of(self, pid):
+        """The program a process of this install runs: the name of ROOT/bin/NAME, except
+        that lspawn's delivery children, forked and not exec'd, run local (they name
+        themselves "local" once they are the recipient); None for other programs."""
+        exe = os.readlink(f"/proc/{pid}/exe")
+        if os.path.dirname(exe) != os.path.join(self.root, "bin"):
+            return None
+        name = os.path.basename(exe)
+        if name == "lspawn":
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == "local":
+                    return "local"
+        return name
 
     # --- accounts, messages, mailboxes ---------------------------------------------
 
@@ -431,10 +443,10 @@ class DeliveryTest(unittest.TestCase):
         mark = self.log.mark()
         for i in range(3):
             self.inject(f"To: {USER}-sleepy@{HOST}\nSubject: sleepy {i}\n\nzzz\n")
-        names = {os.path.join(self.root, "bin", n): n
-                 for n in ("send", "lspawn", "local", "clean", "rspawn")}
-        # (pid, program) -> (kind, Uid, Gid) of every process seen in start's tree. A child
-        # of lspawn that has not yet become local is still lspawn's program: "fork".
+        names = ("send", "lspawn", "local", "clean", "rspawn")
+        # (pid, exe, kind) -> (kind, Uid, Gid) of every process seen in start's tree. A
+        # child of lspawn that has not yet become local (named so once it runs as the
+        # recipient) is still lspawn's program: "fork".
         seen = {}
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline and not {"local", "program"} <= {
@@ -442,15 +454,16 @@ class DeliveryTest(unittest.TestCase):
             for pid, info in self.tree(send).items():
                 try:
                     exe = os.readlink(f"/proc/{pid}/exe")
+                    kind = self.program_of(pid)
                 except OSError:
                     continue
-                kind = names.get(exe, "program")
+                kind = kind if kind in names else "program"
                 if kind == "lspawn" and info["PPid"] != [send]:
                     kind = "fork"
-                seen.setdefault((pid, exe), (kind, info["Uid"], info["Gid"]))
+                seen.setdefault((pid, exe, kind), (kind, info["Uid"], info["Gid"]))
             time.sleep(0.01)
         kinds = {}
-        for (pid, exe), (kind, uids, gids) in seen.items():
+        for (pid, exe, _), (kind, uids, gids) in seen.items():
             kinds.setdefault(kind, []).append((pid, exe, uids, gids))
         self.assertLessEqual({"send", "lspawn", "local", "clean", "program"}, set(kinds), seen)
         self.assertEqual([p for p, *_ in kinds["send"]], [send])  # start became send

@@ -4,8 +4,9 @@ Each case starts ROOT/bin/lspawn ./Maildir/ as root, reads the byte that announc
 slots, writes commands (slot byte, message id NUL, sender NUL, recipient NUL), closes its
 input and reads the results (slot byte, letter, text, NUL) until lspawn exits. Messages
 are files in ROOT/queue/mess owned by the queue account, as the queue leaves them.
-Deliveries go through the real ROOT/bin/local to the alias account's files under
-ROOT/alias (`mailctl init` writes .qmail-postmaster and alias/Maildir/).
+Deliveries run local's real code (in lspawn's forked children) to the alias account's files
+under ROOT/alias (`mailctl init` writes .qmail-postmaster and alias/Maildir/); one case
+compares what a .qmail program sees there with what ROOT/bin/local run directly gives it.
 """
 import os
 import pwd
@@ -47,6 +48,43 @@ def proc_status(pid):
             if key in ("Uid", "Gid", "Groups"):
                 fields[key] = [int(v) for v in value.split()]
     return fields
+
+
+def is_delivery(pid, lspawn_pid):
+    """True for a running child of lspawn that is a delivery as the recipient: one named
+    local (lspawn's forked children name themselves so after taking the recipient's ids;
+    an exec'd ROOT/bin/local has that name too)."""
+    with open(f"/proc/{pid}/stat") as f:
+        name, _, rest = f.read().partition("(")[2].rpartition(") ")
+    state, ppid = rest.split()[:2]
+    return name == "local" and state != "Z" and int(ppid) == lspawn_pid
+
+
+def status_fields(text, names):
+    """{name: value} of the lines NAME:\tVALUE of a /proc/PID/status text."""
+    out = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key in names:
+            out[key] = value.strip()
+    return out
+
+
+# What a .qmail program can see of itself and of the local process that runs it ($PPID):
+# ids, groups, umask, signal masks, capabilities, limits, environment, directory, stdin;
+# and whether the recipient can read local's memory (its environ needs ptrace access).
+# The shell reads its own status with builtins: while it forks, dash blocks signals.
+PROBE = """|cat /proc/$PPID/status > probe.local-status; cat /proc/$PPID/limits > probe.local-limits
+|while IFS= read -r l; do echo "$l"; done < /proc/$$/status > probe.status
+|env | sort > probe.env; pwd > probe.pwd; cat > probe.in
+|if cat /proc/$PPID/environ >/dev/null 2>&1; then echo readable; else echo protected; fi >probe.mem
+"""
+# The status lines that exec of bin/local and lspawn's fork must give alike. The caught
+# signals too, except in the sanitizer build: there bin/local has the sanitizers' handlers
+# from its start, and lspawn's fork resets them, as exec does.
+SAME_STATUS = ("Name", "Umask", "Uid", "Gid", "Groups", "SigBlk", "SigIgn", "CapInh", "CapPrm",
+               "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp") \
+    + (("SigCgt",) if support.SAN != "1" else ())
 
 
 class LspawnTest(unittest.TestCase):
@@ -170,16 +208,19 @@ class LspawnTest(unittest.TestCase):
         seen = {}
 
         def watch(lspawn):
-            # While the deliveries sleep, every ROOT/bin/local runs as msalias, lspawn as root.
-            local = os.path.join(self.root, "bin", "local")
+            # While the deliveries sleep, every delivery process (a child of lspawn named
+            # local) runs as msalias and holds the message, the output pipe and nothing else;
+            # lspawn runs as root.
             deadline = time.monotonic() + 2
             while time.monotonic() < deadline and len(seen) < 6:
                 for pid in os.listdir("/proc"):
                     if not pid.isdigit() or pid in seen:
                         continue
                     try:
-                        if os.readlink(f"/proc/{pid}/exe") == local:
+                        if is_delivery(pid, lspawn.pid):
                             seen[pid] = proc_status(pid)
+                            seen[pid]["fds"] = {fd: os.readlink(f"/proc/{pid}/fd/{fd}")
+                                                for fd in os.listdir(f"/proc/{pid}/fd")}
                     except OSError:
                         continue
                 time.sleep(0.02)
@@ -194,10 +235,16 @@ class LspawnTest(unittest.TestCase):
         self.assertLess(seconds, 4.0)  # six one-second programs one after another take 6 s
         self.assertEqual(seen.pop("lspawn")["Uid"], [0, 0, 0, 0])
         self.assertGreaterEqual(len(seen), 1)
+        message = os.path.join(self.root, "queue", "mess", self.msgid)
         for status in seen.values():
             self.assertEqual(status["Uid"], [self.alias_uid] * 4)
             self.assertEqual(status["Gid"], [self.alias_gid] * 4)
             self.assertEqual(status["Groups"], [self.alias_gid])
+            fds = status["fds"]
+            self.assertEqual(sorted(fds), ["0", "1", "2"], fds)
+            self.assertEqual(fds["0"], message)
+            self.assertTrue(fds["1"].startswith("pipe:"), fds)
+            self.assertEqual(fds["1"], fds["2"])
         uids = self.sleepy_files()
         self.assertEqual(len(uids), 6)
         for name in uids:
@@ -210,6 +257,73 @@ class LspawnTest(unittest.TestCase):
     def remove_sleepy_files(self):
         for name in self.sleepy_files():
             os.unlink(os.path.join(self.alias, name))
+
+    def probe_files(self):
+        """{name: text} of the probe.* files the PROBE lines wrote, which are removed."""
+        out = {}
+        for name in os.listdir(self.alias):
+            if name.startswith("probe."):
+                path = os.path.join(self.alias, name)
+                with open(path, encoding="latin-1") as f:
+                    out[name[len("probe."):]] = f.read()
+                os.unlink(path)
+        return out
+
+    def run_bin_local(self, recipient_local, sender):
+        """ROOT/bin/local run as lspawn ran it before it forked instead: as msalias (its
+        gid, no other groups), in ROOT/alias, with lspawn's delivery environment, the
+        message file on fd 0 and one pipe as fd 1 and 2. Returns (exit code, output)."""
+        env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")}
+        for name in ("TZ", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        local = os.path.join(self.root, "bin", "local")
+        with open(os.path.join(self.root, "queue", "mess", self.msgid), "rb") as message:
+            proc = subprocess.run(
+                ["setpriv", f"--reuid={self.alias_uid}", f"--regid={self.alias_gid}",
+                 f"--groups={self.alias_gid}", "--", local, "--", "msalias", self.alias,
+                 recipient_local, "-", recipient_local, HOST, sender, "./Maildir/"],
+                stdin=message, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                cwd=self.alias, timeout=30)
+        return proc.returncode, proc.stdout.decode()
+
+    def test_programs_see_what_bin_local_gave_them(self):
+        self.dot_qmail("probe", PROBE)
+        self.probe_files()
+        results, _, err = self.drive(command(9, self.msgid, "a@b", "probe@" + HOST))
+        self.assertEqual(results, [(9, "Kdid 0+0+4\n")], err)
+        forked = self.probe_files()
+        code, out = self.run_bin_local("probe", "a@b")
+        self.assertEqual((code, out), (0, "did 0+0+4\n"))
+        execd = self.probe_files()
+        self.assertEqual(sorted(forked), ["env", "in", "local-limits", "local-status", "mem",
+                                          "pwd", "status"])
+        self.assertEqual(forked["in"], MESSAGE.decode())
+        self.assertEqual(forked["pwd"], self.alias + "\n")
+        self.assertIn("RECIPIENT=probe@" + HOST + "\n", forked["env"])
+        for name in ("env", "in", "pwd", "local-limits"):
+            self.assertEqual(forked[name], execd[name], name)
+        for name in ("status", "local-status"):
+            want = status_fields(execd[name], SAME_STATUS)
+            self.assertEqual(len(want), len(SAME_STATUS), execd[name])
+            self.assertEqual(status_fields(forked[name], SAME_STATUS), want, name)
+        local = status_fields(forked["local-status"], SAME_STATUS)
+        self.assertEqual(local["Name"], "local")
+        self.assertEqual(local["Umask"], "0077")
+        self.assertEqual(local["Groups"], str(self.alias_gid))
+        self.assertEqual(local["SigBlk"], "0000000000000000")
+        # The forked local holds lspawn's memory image: the recipient must not read it.
+        self.assertEqual(forked["mem"], "protected\n")
+
+    def test_a_crashing_delivery_is_a_temporary_failure(self):
+        # The program kills its local process with SIGSEGV: a crash of local's own code.
+        self.dot_qmail("crash", "|exec > /dev/null 2>&1; kill -SEGV $PPID\n")
+        before = self.maildir_new()
+        results, _, err = self.drive(
+            command(4, self.msgid, "a@b", "crash@" + HOST)
+            + command(5, self.msgid, "a@b", "postmaster@" + HOST))
+        self.assertEqual(dict(results), {4: "Zlocal crashed.\n", 5: "Kdid 1+0+0\n"}, err)
+        self.assertEqual(len(self.maildir_new()) - len(before), 1)  # lspawn went on
 
     def test_usage_and_end_of_input(self):
         proc = run(self.root, "lspawn")
