@@ -6,7 +6,9 @@
 
 #include <cstdio>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <string_view>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,11 +23,18 @@ Entry directory(std::string path, std::string owner, std::string group, mode_t m
     return Entry { Kind::Directory, std::move(path), std::move(owner), std::move(group), mode };
 }
 
+Entry spread_directory(std::string path, std::string owner, std::string group, mode_t mode)
+{
+    Entry e = directory(std::move(path), std::move(owner), std::move(group), mode);
+    e.spread = true;
+    return e;
+}
+
 // A queue directory hashed into subdirectories 0..split-1, like qmail's mess/N%23/N.
 void add_split(
     std::vector<Entry>& out, std::string const& path, std::string const& owner, mode_t mode)
 {
-    out.push_back(directory(path, owner, conf::kGroupMail, mode));
+    out.push_back(spread_directory(path, owner, conf::kGroupMail, mode));
     for (int i = 0; i < conf::kSplit; ++i)
         out.push_back(directory(path + "/" + std::to_string(i), owner, conf::kGroupMail, mode));
 }
@@ -35,7 +44,7 @@ void add_queue(std::vector<Entry>& out)
     std::string const q = conf::kUserQueue;
     std::string const s = conf::kUserSend;
     std::string const g = conf::kGroupMail;
-    out.push_back(directory("queue", q, g, 0750));
+    out.push_back(spread_directory("queue", q, g, 0750));
     out.push_back(directory("queue/pid", q, g, 0700));
     add_split(out, "queue/mess", q, 0750);
     add_split(out, "queue/intd", q, 0700);
@@ -197,6 +206,22 @@ mta::Status place_link(std::string const& path, std::string const& target)
     return {};
 }
 
+// Sets FS_TOPDIR_FL on the directory, so that ext2/3/4 place the directories made in it
+// in other block groups (Orlov allocator). Best effort: other file systems refuse it
+// (ENOTTY, EOPNOTSUPP) and lose nothing.
+void spread_subdirectories(std::string const& path)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd == -1)
+        return;
+    int flags = 0; // the kernel reads and writes an int, whatever the macro says
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+        flags |= FS_TOPDIR_FL;
+        (void)::ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    }
+    ::close(fd);
+}
+
 mta::Status create_missing(
     std::string const& path, Entry const& entry, std::string const& source_dir)
 {
@@ -206,6 +231,8 @@ mta::Status create_missing(
     case Kind::Directory:
         if (!exists && ::mkdir(path.c_str(), 0700) == -1)
             return mta::Error::from_errno("unable to create directory");
+        if (entry.spread)
+            spread_subdirectories(path);
         return {};
     case Kind::File:
         return exists ? mta::Status() : create_file(path, entry);

@@ -35,6 +35,11 @@ struct Entry {
     mode_t mode;
     size_t zero_bytes = 0; // File: created holding this many NUL bytes
     std::string target = {}; // Link: what the symbolic link points to ("sendmail")
+    // Directory: ask the file system to place the directories made in it apart (ext2/3/4's
+    // top-of-hierarchy flag, FS_TOPDIR_FL; nothing elsewhere). Set on the queue and its
+    // hashed directories: files are allocated in their directory's block group, and
+    // without this every queue file comes from one or two groups.
+    bool spread = false;
 };
 
 // Directories, files and fifos of an install (programs excluded).

@@ -4,7 +4,10 @@
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <set>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +67,31 @@ TEST_CASE("apply then check a private tree", "[control][layout]")
     admin::Entry wrong_kind { admin::Kind::Fifo, "queue/tcpto", "root", "root", 0644 };
     CHECK(admin::check_entry(root, wrong_kind, ids, false)
         == std::vector<std::string> { "queue/tcpto: not a fifo" });
+}
+
+TEST_CASE(
+    "the queue's directories spread their subdirectories (ext4 top-dir flag)", "[control][layout]")
+{
+    std::set<std::string> spread;
+    for (auto const& e : admin::tree_layout())
+        if (e.spread)
+            spread.insert(e.path);
+    CHECK(spread
+        == std::set<std::string> { "queue", "queue/mess", "queue/intd", "queue/todo", "queue/info",
+            "queue/local", "queue/remote" });
+
+    mta::test::TempDir tmp; // on this project's machines an ext4 file system
+    admin::Ids ids;
+    admin::Entry dir { admin::Kind::Directory, "q", "root", "root", 0750 };
+    dir.spread = true;
+    REQUIRE(admin::apply_entry(tmp.path(), dir, ids, "").ok());
+    int fd = ::open((tmp.path() + "/q").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    int flags = 0;
+    int const got = ::ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    ::close(fd);
+    REQUIRE(got == 0);
+    CHECK((flags & FS_TOPDIR_FL) != 0);
 }
 
 TEST_CASE("sendmail brings the links mailq and newaliases", "[control][layout]")

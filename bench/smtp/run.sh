@@ -8,8 +8,9 @@
 #
 # ours:    `make install` into a temporary ROOT, `mailctl init --hostname bench.example`,
 #          `ROOT/bin/start ./Maildir/` for the deliveries, and
-#          `tcpserver -v -R -l bench.example -x rules.cdb -u msd -g msnofiles 127.0.0.1 PORT
-#          ROOT/bin/smtpd` (rules: 127.0.0.1 may relay). msbench is a system account made
+#          `tcpserver -v -H -R -l bench.example -x rules.cdb -u msd -g msnofiles 127.0.0.1 PORT
+#          ROOT/bin/smtpd` (rules: 127.0.0.1 may relay; -H -R -l as in the smtp service
+#          mailctl init writes: no DNS lookup of the client). msbench is a system account made
 #          for the run (home in the temporary directory, default delivery ./Maildir/).
 # Postfix: a throwaway instance of Debian's package (as bench/delivery/run.sh: its own
 #          main.cf, master.cf, queue and log, no chroot) with one smtpd listener on
@@ -144,7 +145,7 @@ ours_start() { # $1: label
     "$ROOT/bin/start" ./Maildir/ </dev/null >"$W/send.$1.log" 2>&1 &
     SEND_PID=$!
     wait_for 30 grep -qs '^status: local 0/' "$W/send.$1.log" || die "send did not start"
-    "$ROOT/bin/tcpserver" -v -R -l bench.example -x "$W/rules.cdb" -u "$(id -u msd)" \
+    "$ROOT/bin/tcpserver" -v -H -R -l bench.example -x "$W/rules.cdb" -u "$(id -u msd)" \
         -g "$(id -g msd)" 127.0.0.1 "$OURS_PORT" "$ROOT/bin/smtpd" </dev/null \
         >"$W/tcpserver.$1.log" 2>&1 &
     SERVER_PID=$!
