@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <optional>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,10 +51,30 @@ struct Slot {
     Fd pidfd; // readable when the child has exited; invalid without pidfd
     Fd output; // read end, non-blocking; closed at end of file
     std::string text;
+    size_t limit = 0; // output kept: the report limit, times the recipients of a group
     bool cut = false;
     ExitStatus status;
     Clock::time_point exited_at;
+    // A group: per recipient its refusal, or nullopt for a result from the delivery.
+    bool group = false;
+    std::vector<std::optional<std::string>> results;
 };
+
+// The results of a group in order: each refusal in place, the delivery's results (or ""
+// when it gave too few) in the other places.
+std::vector<std::string> merge_results(
+    std::vector<std::optional<std::string>> const& refusals, std::vector<std::string> delivered)
+{
+    std::vector<std::string> out;
+    size_t next = 0;
+    for (auto const& r : refusals) {
+        if (r)
+            out.push_back(*r);
+        else
+            out.push_back(next < delivered.size() ? std::move(delivered[next++]) : std::string());
+    }
+    return out;
+}
 
 class Spawner {
 public:
@@ -73,12 +94,18 @@ private:
     int poll_timeout() const;
     void read_commands();
     void run_command(SpawnCommand const& command);
-    std::optional<Fd> open_message(SpawnCommand const& command);
+    void run_group(SpawnCommand const& command, bool in_use);
+    std::optional<Fd> open_message(SpawnCommand const& command, std::string& refused);
     void start(SpawnCommand const& command, Fd message);
+    void start_group(
+        SpawnCommand const& command, Fd message, std::vector<std::optional<std::string>> refusals);
+    void occupy(unsigned index, SpawnHook::Started started, Fd output, size_t recipients);
     void read_output(Slot& slot);
     void reap(Slot& slot);
     void finish_if_done(unsigned index);
     void reply(unsigned slot, std::string_view result);
+    void reply_all(unsigned slot, std::vector<std::string> const& results);
+    std::string record(unsigned slot, std::string_view result) const;
     std::string text(std::string_view letter, std::string_view what) const;
 
     SpawnHook& m_hook;
@@ -184,44 +211,68 @@ void Spawner::read_commands()
 void Spawner::run_command(SpawnCommand const& command)
 {
     bool in_use = command.slot < m_slots.size() && m_slots[command.slot].used;
+    if (command.group) {
+        run_group(command, in_use);
+        return;
+    }
     if (auto refused = check_command(command, m_options.slots, in_use)) {
         reply(command.slot, *refused);
         return;
     }
-    auto message = open_message(command);
+    std::string refused;
+    auto message = open_message(command, refused);
     if (message)
         start(command, std::move(*message));
+    else
+        reply(command.slot, refused);
 }
 
-// The message file, checked; nullopt after replying with the reason.
-std::optional<Fd> Spawner::open_message(SpawnCommand const& command)
+// A group: the checks, then one delivery of the recipients that passed them.
+void Spawner::run_group(SpawnCommand const& command, bool in_use)
+{
+    GroupCheck check = check_group(command, m_options.slots, in_use);
+    if (!check.all && !m_hook.takes_groups())
+        check.all = text("Z", "does not take recipient groups. (#4.3.0)\n");
+    if (check.all) {
+        for (size_t i = 0; i < command.result_count(); ++i)
+            reply(command.slot, *check.all);
+        return;
+    }
+    bool const runs = std::any_of(
+        check.each.begin(), check.each.end(), [](auto const& r) { return !r.has_value(); });
+    std::string refused;
+    auto message = runs ? open_message(command, refused) : std::nullopt;
+    if (message) {
+        start_group(command, std::move(*message), std::move(check.each));
+        return;
+    }
+    std::vector<std::string> failed(check.each.size(), refused); // only where none is set
+    reply_all(command.slot, merge_results(check.each, std::move(failed)));
+}
+
+// The message file, checked; nullopt with the result refusing the command in refused.
+std::optional<Fd> Spawner::open_message(SpawnCommand const& command, std::string& refused)
 {
     // O_NONBLOCK: a fifo in place of a message must not stop the spawner.
     int fd = ::openat(m_options.message_dir, command.message_id.c_str(),
         O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd == -1) {
-        reply(command.slot, text("Z", "unable to open message. (#4.3.0)\n"));
+        refused = text("Z", "unable to open message. (#4.3.0)\n");
         return std::nullopt;
     }
     Fd message(fd);
     struct stat st;
-    if (::fstat(fd, &st) == -1) {
-        reply(command.slot, text("Z", "unable to fstat message. (#4.3.0)\n"));
-        return std::nullopt;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        reply(command.slot, "ZSorry, message has wrong type. (#4.3.5)\n");
-        return std::nullopt;
-    }
-    if (st.st_uid != m_options.queue_uid) {
-        reply(command.slot, "ZSorry, message has wrong owner. (#4.3.5)\n");
-        return std::nullopt;
-    }
-    if (!set_nonblocking(fd, false)) {
-        reply(command.slot, text("Z", "unable to set up message. (#4.3.0)\n"));
-        return std::nullopt;
-    }
-    return message;
+    if (::fstat(fd, &st) == -1)
+        refused = text("Z", "unable to fstat message. (#4.3.0)\n");
+    else if (!S_ISREG(st.st_mode))
+        refused = "ZSorry, message has wrong type. (#4.3.5)\n";
+    else if (st.st_uid != m_options.queue_uid)
+        refused = "ZSorry, message has wrong owner. (#4.3.5)\n";
+    else if (!set_nonblocking(fd, false))
+        refused = text("Z", "unable to set up message. (#4.3.0)\n");
+    else
+        return message;
+    return std::nullopt;
 }
 
 void Spawner::start(SpawnCommand const& command, Fd message)
@@ -235,11 +286,44 @@ void Spawner::start(SpawnCommand const& command, Fd message)
         = m_hook.start(message.get(), command.sender, command.recipient, pipe->write_end.get());
     message = Fd();
     pipe->write_end = Fd(); // the child holds the only write end now
-    if (auto* result = std::get_if<std::string>(&started)) {
+    if (auto* result = std::get_if<std::string>(&started))
         reply(command.slot, *result);
+    else
+        occupy(command.slot, std::move(started), std::move(pipe->read_end), 1);
+}
+
+void Spawner::start_group(
+    SpawnCommand const& command, Fd message, std::vector<std::optional<std::string>> refusals)
+{
+    std::vector<std::string> recipients;
+    for (size_t i = 0; i < refusals.size(); ++i)
+        if (!refusals[i])
+            recipients.push_back(command.recipients[i].address);
+    auto pipe = make_pipe();
+    if (!pipe || !set_nonblocking(pipe->read_end.get(), true)) {
+        std::vector<std::string> failed(
+            recipients.size(), text("Z", "unable to create pipe. (#4.3.0)\n"));
+        reply_all(command.slot, merge_results(refusals, std::move(failed)));
         return;
     }
-    Slot& slot = m_slots[command.slot];
+    SpawnHook::Started started
+        = m_hook.start_group(message.get(), command.sender, recipients, pipe->write_end.get());
+    message = Fd();
+    pipe->write_end = Fd();
+    if (auto* result = std::get_if<std::string>(&started)) {
+        std::vector<std::string> failed(recipients.size(), *result);
+        reply_all(command.slot, merge_results(refusals, std::move(failed)));
+        return;
+    }
+    occupy(command.slot, std::move(started), std::move(pipe->read_end), recipients.size());
+    m_slots[command.slot].group = true;
+    m_slots[command.slot].results = std::move(refusals);
+}
+
+// The slot holds the running child now, reading its output.
+void Spawner::occupy(unsigned index, SpawnHook::Started started, Fd output, size_t recipients)
+{
+    Slot& slot = m_slots[index];
     slot = Slot();
     slot.used = true;
     slot.pid = std::get<Child>(started).release();
@@ -247,7 +331,8 @@ void Spawner::start(SpawnCommand const& command, Fd message)
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, slot.pid, 0));
     if (pidfd >= 0)
         slot.pidfd = Fd(pidfd);
-    slot.output = std::move(pipe->read_end);
+    slot.output = std::move(output);
+    slot.limit = m_options.report_limit * std::max<size_t>(recipients, 1);
 }
 
 void Spawner::read_output(Slot& slot)
@@ -262,10 +347,10 @@ void Spawner::read_output(Slot& slot)
     }
     if (slot.cut)
         return; // drained, not kept
-    size_t const keep = m_options.report_limit + 1; // one more than the limit: "too long"
+    size_t const keep = slot.limit + 1; // one more than the limit: "too long"
     slot.text.append(buf, std::min(static_cast<size_t>(n), keep - slot.text.size()));
     if (slot.text.size() >= keep) {
-        slot.text = cut_report(std::move(slot.text), m_options.report_limit);
+        slot.text = cut_report(std::move(slot.text), slot.limit);
         slot.cut = true;
     }
 }
@@ -296,22 +381,46 @@ void Spawner::finish_if_done(unsigned index)
             return;
         slot.output = Fd(); // a background process still holds it: report what we have
     }
+    if (slot.group) {
+        size_t const ran = static_cast<size_t>(
+            std::count(slot.results.begin(), slot.results.end(), std::nullopt));
+        auto results
+            = merge_results(slot.results, m_hook.report_group(slot.status, slot.text, ran));
+        slot = Slot();
+        reply_all(index, results);
+        return;
+    }
     std::string result = m_hook.report(slot.status, slot.text);
     slot = Slot();
     reply(index, result);
 }
 
-void Spawner::reply(unsigned slot, std::string_view result)
+std::string Spawner::record(unsigned slot, std::string_view result) const
 {
     result = result.substr(0, result.find('\0'));
-    std::string record(1, static_cast<char>(slot));
+    std::string out(1, static_cast<char>(slot));
     if (result.empty())
-        record += text("Z", "got no report from the delivery. (#4.3.0)\n");
+        out += text("Z", "got no report from the delivery. (#4.3.0)\n");
     else
-        record += result;
-    record += '\0';
-    if (m_writing && !write_blocking(m_out, record))
+        out += result;
+    out += '\0';
+    return out;
+}
+
+void Spawner::reply(unsigned slot, std::string_view result)
+{
+    if (m_writing && !write_blocking(m_out, record(slot, result)))
         m_writing = false; // send is gone; the deliveries still run to their end
+}
+
+// A group's results in one write: send reads them in order.
+void Spawner::reply_all(unsigned slot, std::vector<std::string> const& results)
+{
+    std::string all;
+    for (auto const& r : results)
+        all += record(slot, r);
+    if (m_writing && !all.empty() && !write_blocking(m_out, all))
+        m_writing = false;
 }
 
 std::string Spawner::text(std::string_view letter, std::string_view what) const
@@ -324,6 +433,18 @@ std::string Spawner::text(std::string_view letter, std::string_view what) const
 }
 
 } // namespace
+
+SpawnHook::Started SpawnHook::start_group(
+    int, std::string const&, std::vector<std::string> const&, int)
+{
+    return std::string("Zthis spawner does not take recipient groups. (#4.3.0)\n");
+}
+
+std::vector<std::string> SpawnHook::report_group(
+    ExitStatus status, std::string_view output, size_t recipients)
+{
+    return std::vector<std::string>(recipients, report(status, output));
+}
 
 Status serve_spawner(SpawnHook& hook, SpawnerOptions const& options, int in_fd, int out_fd)
 {

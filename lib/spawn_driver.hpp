@@ -16,20 +16,27 @@
 //     ("12/1234") NUL, the envelope sender NUL, the recipient NUL;
 //   - for each command the spawner writes one result to out_fd, in any order: the slot
 //     byte, a letter (K delivered, Z temporary failure, D permanent failure), a text that
-//     may hold LFs but no NUL, and NUL.
+//     may hold LFs but no NUL, and NUL;
+//   - a group command (slot byte, '+' id NUL, sender NUL, recipients each NUL, NUL; only
+//     rspawn takes it) gets one result per recipient, in the command's order, written
+//     together when its one delivery has ended; the slot is free after the last.
 // Every command is checked as spawn.c checks it: slot in range and free, message id of
 // digits and '/' (not first), 1..99 bytes, a recipient with '@', a message file that opens
 // without blocking, is a regular file and is owned by the queue account. Then the hook
 // starts the delivery with the message on a descriptor and an output pipe; deliveries run
-// in parallel. A result is written when the child has exited and its output has reached
+// in parallel. A group runs as one delivery of the recipients that pass the checks (those
+// that do not get their refusal at their place among the results); a hook that does not
+// take groups makes every recipient's result "Z<name> does not take recipient groups.".
+// A result is written when the child has exited and its output has reached
 // end of file (or stayed open output_grace after the exit: a background grandchild must
 // not hold the slot forever). serve_spawner returns when in_fd ends and every delivery has
 // reported.
 //
-// Bounds: the output kept per delivery is report_limit bytes (longer output is cut by
-// cut_report); each command field is at most kSpawnMaxField bytes (longer: a D result).
-// The driver never blocks on a child: it polls the output pipes (non-blocking) and a
-// pidfd per child. The command bytes and checks are in lib/spawn_protocol.hpp.
+// Bounds: the output kept per delivery is report_limit bytes, times the number of
+// recipients for a group (longer output is cut by cut_report); each command field is at most
+// kSpawnMaxField bytes (longer: a D result). The driver never blocks on a child: it polls the
+// output pipes (non-blocking) and a pidfd per child. The command bytes and checks are in
+// lib/spawn_protocol.hpp.
 //
 // Errors: serve_spawner fails only when the startup byte cannot be written or poll
 // fails. A failed result write stops further writes (send is gone), as in spawn.c, and
@@ -71,6 +78,17 @@ public:
     // The result (letter and text, no NUL needed) of a delivery that ended with status
     // after writing output (already cut to the report limit).
     virtual std::string report(ExitStatus status, std::string_view output) = 0;
+
+    // Group commands: only a hook that says it takes them gets start_group() and
+    // report_group(); the single-recipient start() and report() are used for the rest.
+    virtual bool takes_groups() const { return false; }
+    // One delivery of the message to every recipient (1..kSpawnMaxGroup, each with '@'),
+    // as start(); a string is every recipient's result.
+    virtual Started start_group(int message_fd, std::string const& sender,
+        std::vector<std::string> const& recipients, int output_fd);
+    // One result per recipient of the group, in order (missing ones become Z).
+    virtual std::vector<std::string> report_group(
+        ExitStatus status, std::string_view output, size_t recipients);
 };
 
 // What every spawner (lspawn, rspawn) finds at startup: the install root and the queue

@@ -54,6 +54,30 @@ public:
     std::string last_sender;
 };
 
+// Takes groups: the first recipient's local part runs as in FakeHook; each recipient's
+// result is K, the output, and its place among the recipients that ran ("#0").
+class GroupHook : public FakeHook {
+public:
+    bool takes_groups() const override { return true; }
+    Started start_group(int message_fd, std::string const& sender,
+        std::vector<std::string> const& recipients, int output_fd) override
+    {
+        groups.push_back(recipients);
+        group_sender = sender;
+        return start(message_fd, sender, recipients.at(0), output_fd);
+    }
+    std::vector<std::string> report_group(
+        ExitStatus status, std::string_view output, size_t recipients) override
+    {
+        std::vector<std::string> out;
+        for (size_t i = 0; i + (status.exited_with(99) ? 1 : 0) < recipients; ++i)
+            out.push_back(report(status, output) + "#" + std::to_string(i));
+        return out;
+    }
+    std::vector<std::vector<std::string>> groups;
+    std::string group_sender;
+};
+
 struct Run {
     unsigned char hello = 0;
     std::map<unsigned, std::string> results; // slot -> letter and text of its last record
@@ -61,6 +85,11 @@ struct Run {
     std::vector<std::string> texts; // letters and texts in the order of their records
     double seconds = 0;
 };
+
+std::string group(unsigned slot, std::string_view id, std::vector<std::string> const& recipients)
+{
+    return encode_group(slot, id, "s@x", recipients);
+}
 
 // Feeds input to serve_spawner over a pipe (closed afterwards) and collects the records.
 Run serve(FakeHook& hook, SpawnerOptions const& options, std::string const& input)
@@ -256,4 +285,69 @@ TEST_CASE("delivery_environment keeps only PATH, TZ and sanitizer options", "[li
         has_path = has_path || name == "PATH";
     }
     CHECK(has_path);
+}
+
+TEST_CASE("a group gets one result per recipient, in order, refusals in place",
+    "[lib][spawn_driver][group]")
+{
+    Queue q;
+    GroupHook hook;
+    std::string input = group(4, "3/26", { "sleep 0.2; cat@h", "nohost", "b@h", "c@h" })
+        + command(5, "3/26", "", "now@h");
+    Run run = serve(hook, q.options, input);
+    REQUIRE(hook.groups.size() == 1);
+    CHECK(hook.groups[0] == std::vector<std::string> { "sleep 0.2; cat@h", "b@h", "c@h" });
+    CHECK(hook.group_sender == "s@x");
+    // The single command's result comes first: the group's are written when it ends.
+    REQUIRE(run.order == std::vector<unsigned> { 5, 4, 4, 4, 4 });
+    std::string const body = "KSubject: x\n\nbody\n";
+    CHECK(run.texts[1] == body + "#0");
+    CHECK(run.texts[2] == "DSorry, address must include host name. (#5.1.3)\n");
+    CHECK(run.texts[3] == body + "#1");
+    CHECK(run.texts[4] == body + "#2");
+}
+
+TEST_CASE("a group's problems never desynchronise the results", "[lib][spawn_driver][group]")
+{
+    Queue q;
+    SECTION("a hook without groups: Z for every recipient")
+    {
+        FakeHook hook;
+        Run run = serve(hook, q.options,
+            group(1, "3/26", { "a@h", "b@h", "c@h" }) + command(2, "3/26", "", "now@h"));
+        CHECK(hook.started == 1);
+        REQUIRE(run.order == std::vector<unsigned> { 1, 1, 1, 2 });
+        for (int i = 0; i < 3; ++i)
+            CHECK(run.texts[i] == "Ztestspawn does not take recipient groups. (#4.3.0)\n");
+        CHECK(run.texts[3] == "Kanswered at once\n");
+    }
+    SECTION("refusals of the whole command, the message file, a short report")
+    {
+        GroupHook hook;
+        std::vector<std::string> many(101, "a@h");
+        std::string input = group(200, "3/26", { "a@h", "b@h" }) + group(1, "3/x", { "a@h" })
+            + group(2, "3/99", { "a@h", "noat", "b@h" }) + group(3, "3/26", many)
+            + group(4, "3/26", { "exit 99@h", "b@h", "c@h" }) + group(6, "3/26", { "x", "y" })
+            + std::string("\x07+3/26\0s\0\0", 10) + command(8, "3/26", "", "now@h");
+        Run run = serve(hook, q.options, input);
+        CHECK(hook.groups.size() == 1);
+        REQUIRE(run.order.size() == 2 + 1 + 3 + 101 + 3 + 2 + 1);
+        CHECK(run.texts[0] == "ZInternal error: delnum too big. (#4.3.5)\n");
+        CHECK(run.texts[1] == run.texts[0]);
+        CHECK(run.texts[2] == "DInternal error: messid has nonnumerics. (#5.3.5)\n");
+        CHECK(run.texts[3] == "Ztestspawn unable to open message. (#4.3.0)\n");
+        CHECK(run.texts[4] == "DSorry, address must include host name. (#5.1.3)\n");
+        CHECK(run.texts[5] == run.texts[3]);
+        for (size_t i = 6; i < 107; ++i)
+            CHECK(run.texts[i] == "ZInternal error: too many recipients in group. (#4.3.5)\n");
+        // Nothing ran for slot 6 (no recipient with '@'); slot 7's group was empty.
+        CHECK(run.order[107] == 6);
+        CHECK(run.texts[107] == "DSorry, address must include host name. (#5.1.3)\n");
+        CHECK(run.order[109] == 8);
+        // The hook gave two results for three recipients: the last is a Z.
+        CHECK(run.order[110] == 4);
+        CHECK(run.texts[110] == "Z#0");
+        CHECK(run.texts[111] == "Z#1");
+        CHECK(run.texts[112] == "Ztestspawn got no report from the delivery. (#4.3.0)\n");
+    }
 }

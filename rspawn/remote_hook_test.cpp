@@ -42,3 +42,64 @@ TEST_CASE("a delivery gets the host after the recipient's last @", "[rspawn]")
     CHECK(c.host == "[127.0.0.1]");
     CHECK(c.sender.empty());
 }
+
+TEST_CASE("a group's records give each recipient its own result", "[rspawn][group]")
+{
+    struct Case {
+        std::string output;
+        size_t recipients;
+        std::vector<std::string> want;
+    };
+    std::string const ok = "Kmx[1.2.3.4] accepted message.\n";
+    std::string const dup = "ZConnected to mx but connection died. Possible duplicate! (#4.4.2)\n";
+    Case const cases[] = {
+        { "r\0r\0r\0"s + ok + '\0', 3, { ok, ok, ok } },
+        { "r\0hno such user.\n\0sfull.\n\0"s + ok + '\0', 3,
+            { ok, "Dno such user.\n", "Zfull.\n" } },
+        { "hno.\n\0hgone.\n\0DGiving up on mx.\n\0"s, 2,
+            { "Dno.\nGiving up on mx.\n", "Dgone.\nGiving up on mx.\n" } },
+        // The connection died after the dot: every accepted recipient may have it.
+        { "r\0hno.\n\0r\0"s + dup + '\0', 3, { dup, "Dno.\n", dup } },
+        // Before any RCPT: the message record for all.
+        { "ZSorry, no connection.\n\0"s, 2,
+            { "ZSorry, no connection.\n", "ZSorry, no connection.\n" } },
+        { "DSorry, no host. (#5.1.2)\n\0"s, 2,
+            { "DSorry, no host. (#5.1.2)\n", "DSorry, no host. (#5.1.2)\n" } },
+        // Died during the RCPTs: the ones without a record get the Z.
+        { "r\0ZConnected to mx but connection died. (#4.4.2)\n\0"s, 3,
+            { "ZConnected to mx but connection died. (#4.4.2)\n",
+                "ZConnected to mx but connection died. (#4.4.2)\n",
+                "ZConnected to mx but connection died. (#4.4.2)\n" } },
+        // Cut output: no message record, or a recipient without a record and a K.
+        { "r\0r\0r"s, 3,
+            { "Zremote produced no message record.\n", "Zremote produced no message record.\n",
+                "Zremote produced no message record.\n" } },
+        { "r\0"s + ok + '\0', 2, { ok, "Zremote produced no report for this recipient.\n" } },
+        { ""s, 2, { "Zremote produced no output.\n", "Zremote produced no output.\n" } },
+    };
+    for (auto const& c : cases) {
+        INFO(c.output);
+        CHECK(rspawn::report_group_remote({ false, 0 }, c.output, c.recipients) == c.want);
+    }
+    CHECK(rspawn::report_group_remote({ true, 9 }, "r\0"s, 2)
+        == std::vector<std::string> { "Zremote crashed.\n", "Zremote crashed.\n" });
+    CHECK(rspawn::report_group_remote({ false, 100 }, "", 1)
+        == std::vector<std::string> { "DUnable to run remote.\n" });
+    // One recipient: the same as the single command's mapping.
+    for (std::string out :
+        { "hno such user.\n\0DGiving up.\n\0"s, "sfull.\n\0Kaccepted.\n\0"s, "r\0"s + ok + '\0' })
+        CHECK(rspawn::map_group_records(out, 1)
+            == std::vector<std::string> { rspawn::map_records(out) });
+}
+
+TEST_CASE("a group is delivered to its one domain", "[rspawn][group]")
+{
+    auto c = rspawn::group_config("/ms", "s@x", { "a@X.example", "b@x.EXAMPLE", "c@d@x.example" });
+    REQUIRE(c);
+    CHECK(c->host == "X.example");
+    CHECK(c->sender == "s@x");
+    CHECK(c->recipients
+        == std::vector<std::string> { "a@X.example", "b@x.EXAMPLE", "c@d@x.example" });
+    CHECK_FALSE(rspawn::group_config("/ms", "s@x", { "a@x.example", "b@y.example" }));
+    CHECK_FALSE(rspawn::group_config("/ms", "s@x", { "a@x.example", "x.example@y" }));
+}

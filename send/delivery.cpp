@@ -36,6 +36,7 @@ struct Job {
     std::string sender;
     time_t retry = 0; // next attempt if something is left to do
     bool dying = false; // past queuelifetime: deferrals become failures
+    bool verp = false; // each recipient gets its own sender: no recipient groups
     int refs = 1; // the pass, plus one per running delivery
     int unfinished = 0; // T records handed out and not yet K or D
     bool hit_eof = false; // the pass read the whole file
@@ -43,9 +44,9 @@ struct Job {
 
 struct Slot {
     std::shared_ptr<Job> job; // null: free
-    off_t offset = 0; // of the record's T, to mark it D
-    std::string recipient;
-    unsigned long delivery = 0; // the number in log lines
+    std::vector<Recipient> recipients; // one, or a group in the command's order
+    std::vector<unsigned long> deliveries; // the numbers in log lines, one per recipient
+    size_t next = 0; // the recipient the next result is for
 };
 
 struct ChannelState {
@@ -63,6 +64,8 @@ struct ChannelState {
     std::shared_ptr<Job> pass; // the message being read, if any
     std::unique_ptr<mta::Reader> reader;
     off_t pos = 0; // offset of the next record in the pass's file
+    bool read_all = false; // the pass reached the end of its file (remote: groups left)
+    RecipientGroups groups; // remote: the pass's T records waiting for a delivery
     std::string command; // the one command not yet fully written
     size_t command_pos = 0;
     std::string result; // the result record being received
@@ -155,15 +158,32 @@ bool Deliveries::open_pass(ChannelState& ch, time_t now)
     job->sender = std::move(info->sender);
     job->retry = next_retry(info->birth, now, ch.channel);
     job->dying = is_dying(info->birth, now, m_config.queuelifetime);
+    job->verp = verp_sender(job->sender, "box@domain") != job->sender;
     ch.pass = std::move(job);
     ch.reader = std::make_unique<mta::Reader>(fd);
     ch.pos = 0;
+    ch.read_all = false;
+    ch.groups.clear();
     return true;
 }
 
-// Reads one record of the open pass: T starts a delivery, D is skipped.
+// One step of the open pass. Local: reads one record; T starts a delivery, D is skipped.
+// Remote: starts a group of recipients when one is ready (groups.hpp), else reads one
+// record and adds a T to the groups; the pass ends when the file is read and no group
+// is left.
 void Deliveries::step_pass(ChannelState& ch, time_t now)
 {
+    bool const remote = ch.channel == Channel::remote;
+    if (remote) {
+        if (auto group = ch.groups.take(ch.read_all)) {
+            start_delivery(ch, std::move(*group));
+            return;
+        }
+        if (ch.read_all) {
+            end_pass(ch, true, now);
+            return;
+        }
+    }
     std::string record;
     auto got = ch.reader->get_line(record, kMaxRecord, '\0');
     if (!got) {
@@ -173,7 +193,10 @@ void Deliveries::step_pass(ChannelState& ch, time_t now)
         return;
     }
     if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial) {
-        end_pass(ch, true, now);
+        if (remote)
+            ch.read_all = true; // the next steps start the groups left
+        else
+            end_pass(ch, true, now);
         return;
     }
     if (*got == mta::LineStatus::too_long || record.empty()
@@ -185,37 +208,55 @@ void Deliveries::step_pass(ChannelState& ch, time_t now)
     }
     off_t const at = ch.pos;
     ch.pos += static_cast<off_t>(record.size() + 1);
-    if (record[0] == 'T')
-        start_delivery(ch, at, record.substr(1));
+    if (record[0] != 'T')
+        return;
+    if (remote)
+        ch.groups.add(at, record.substr(1), ch.pass->verp);
+    else
+        start_delivery(ch, { Recipient { at, record.substr(1) } });
 }
 
+// Recipients still waiting in a group are not tried in this pass: they stay T.
 void Deliveries::end_pass(ChannelState& ch, bool hit_eof, time_t now)
 {
     std::shared_ptr<Job> job = std::move(ch.pass);
     ch.reader.reset();
+    ch.groups.clear();
     job->hit_eof = hit_eof;
     release(job, now);
 }
 
-void Deliveries::start_delivery(ChannelState& ch, off_t offset, std::string recipient)
+// One command for recipients (one, or a group of one message and one domain): the
+// qmail form for one, the group form for more; one slot either way.
+void Deliveries::start_delivery(ChannelState& ch, std::vector<Recipient> recipients)
 {
     unsigned slot = 0;
     while (ch.slots[slot].job)
         ++slot;
     Job& job = *ch.pass;
-    ch.command = mta::encode_command(
-        slot, message_ref(job.id), verp_sender(job.sender, recipient), recipient);
+    if (recipients.size() == 1) {
+        std::string const& r = recipients.front().address;
+        ch.command = mta::encode_command(slot, message_ref(job.id), verp_sender(job.sender, r), r);
+    } else {
+        std::vector<std::string> addresses;
+        for (auto const& r : recipients)
+            addresses.push_back(r.address);
+        ch.command = mta::encode_group(slot, message_ref(job.id), job.sender, addresses);
+    }
     ch.command_pos = 0;
 
     Slot& s = ch.slots[slot];
-    s.delivery = m_next_delivery++;
-    m_log.line("starting delivery " + number(s.delivery) + ": msg " + number(job.id) + " to "
-        + std::string(channel_name(ch.channel)) + " " + log_safe(recipient));
+    s.deliveries.clear();
+    for (auto const& r : recipients) {
+        s.deliveries.push_back(m_next_delivery++);
+        m_log.line("starting delivery " + number(s.deliveries.back()) + ": msg " + number(job.id)
+            + " to " + std::string(channel_name(ch.channel)) + " " + log_safe(r.address));
+    }
     s.job = ch.pass;
-    s.offset = offset;
-    s.recipient = std::move(recipient);
+    s.next = 0;
+    job.unfinished += static_cast<int>(recipients.size());
+    s.recipients = std::move(recipients);
     ++job.refs;
-    ++job.unfinished;
     ++ch.used;
     log_status();
     write_command(ch);
@@ -277,6 +318,9 @@ void Deliveries::take_result(ChannelState& ch, std::string_view record, time_t n
     }
     Slot& s = ch.slots[slot];
     Job& job = *s.job;
+    Recipient const& r = s.recipients[s.next];
+    unsigned long const delivery = s.deliveries[s.next];
+    ++s.next;
     char letter = record.size() > 1 ? record[1] : '\0';
     std::string text(record.size() > 2 ? record.substr(2) : std::string_view());
     if (letter == 'Z' && job.dying) {
@@ -285,11 +329,11 @@ void Deliveries::take_result(ChannelState& ch, std::string_view record, time_t n
             text += '\n';
         text += kTooLong;
     }
-    std::string const prefix = "delivery " + number(s.delivery) + ": ";
+    std::string const prefix = "delivery " + number(delivery) + ": ";
     switch (letter) {
     case 'K':
         m_log.line(prefix + "success: " + log_safe(text));
-        mark_done(job, s.offset);
+        mark_done(job, r.offset);
         --job.unfinished;
         break;
     case 'Z':
@@ -297,14 +341,16 @@ void Deliveries::take_result(ChannelState& ch, std::string_view record, time_t n
         break;
     case 'D':
         m_log.line(prefix + "failure: " + log_safe(text));
-        if (append_bounce(job, s.recipient, text)) {
-            mark_done(job, s.offset);
+        if (append_bounce(job, r.address, text)) {
+            mark_done(job, r.offset);
             --job.unfinished;
         }
         break;
     default:
         m_log.line(prefix + "report mangled, will defer");
     }
+    if (s.next < s.recipients.size())
+        return; // the group's slot is free after its last result
     std::shared_ptr<Job> done = std::move(s.job);
     s = Slot {};
     --ch.used;

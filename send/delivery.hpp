@@ -14,9 +14,12 @@
 // A pass opens local/N (or remote/N), reads its T (to do) and D (done) records in order
 // and starts one delivery per T record while a slot is free; the slot number is the
 // first byte of the command, and only one command is ever buffered per channel (written
-// without blocking). Results: K marks the record D in place (not fsynced, as qmail), D
-// appends the report to bounce/N and marks D, Z leaves T for the next pass; a message
-// past its lifetime turns Z into D. When a pass and all its deliveries are over, the
+// without blocking). On the remote channel a delivery takes a group of the message's
+// recipients at one domain (groups.hpp; up to 100, one group command, one slot, one
+// result per recipient in order); "starting delivery N" is logged per recipient and
+// every recipient's result is handled alone as below. Results: K marks the record D in place (not
+// fsynced, as qmail), D appends the report to bounce/N and marks D, Z leaves T for the next pass; a
+// message past its lifetime turns Z into D. When a pass and all its deliveries are over, the
 // channel file goes if every record is D (the message is "done" when no channel file is
 // left), else the message is queued again for next_retry(). A channel that was never
 // opened is on hold: its messages wait in its queue and are never bounced for that.
@@ -27,6 +30,7 @@
 
 #include "activity_log.hpp"
 #include "config.hpp"
+#include "groups.hpp"
 #include "schedule.hpp"
 
 #include <memory>
@@ -78,7 +82,7 @@ private:
     bool open_pass(ChannelState& ch, time_t now);
     void step_pass(ChannelState& ch, time_t now);
     void end_pass(ChannelState& ch, bool hit_eof, time_t now);
-    void start_delivery(ChannelState& ch, off_t offset, std::string recipient);
+    void start_delivery(ChannelState& ch, std::vector<Recipient> recipients);
     void write_command(ChannelState& ch);
     void read_results(ChannelState& ch, time_t now);
     void take_result(ChannelState& ch, std::string_view record, time_t now);

@@ -374,6 +374,66 @@ class RemoteEndToEndTest(RemoteBase):
         self.wait(lambda: len(set(queued_messages(self.root)) - set(before)) == 1,
                   "only the deferred message left")
 
+    def transactions_with(self, address):
+        """Sessions whose MAIL transaction tried RCPT for address (accepted or not)."""
+        return [x for x in self.s.sessions if f"RCPT TO:<{address}>" in x.commands]
+
+    def test_recipients_of_one_domain_share_one_transaction(self):
+        """Issue 6: send groups a message's remote recipients by domain (up to 100) into
+        one spawn command; rspawn runs one delivery: one SMTP transaction, one RCPT
+        each, and each recipient gets its own result."""
+        before = queued_messages(self.root)
+        ten = [f"u{i}@one.example.net" for i in range(1, 11)]
+        self.inject("Subject: ten\n\nhello\n", *ten)
+        self.wait(lambda: self.sessions_to("u1@one.example.net"), "the ten recipients")
+        sessions = self.transactions_with("u1@one.example.net")
+        self.assertEqual(len(sessions), 1)
+        self.assertEqual(sessions[0].rcpts, [f"<{r}>" for r in ten])
+        self.assertEqual(len([c for c in sessions[0].commands if c.startswith("MAIL")]), 1)
+        self.assertEqual(self.log().count(" to remote u"), 10)  # one line per recipient
+
+        # Two domains (one in other case), and a 550 that bounces alone.
+        self.inject("Subject: two\n\nhello\n", "a1@two.example.net", "bad@two.example.net",
+                    "b1@three.example.net", "a2@two.example.net", "b2@Three.Example.NET")
+        self.wait(lambda: self.sessions_to("a1@two.example.net")
+                  and self.sessions_to("b1@three.example.net"), "both domains")
+        two = self.transactions_with("a1@two.example.net")
+        self.assertEqual(len(two), 1)
+        self.assertEqual(
+            [c for c in two[0].commands if c.startswith("RCPT")],
+            ["RCPT TO:<a1@two.example.net>", "RCPT TO:<bad@two.example.net>",
+             "RCPT TO:<a2@two.example.net>"])
+        self.assertEqual(two[0].rcpts, ["<a1@two.example.net>", "<a2@two.example.net>"])
+        three = self.transactions_with("b1@three.example.net")
+        self.assertEqual(len(three), 1)
+        self.assertEqual(three[0].rcpts, ["<b1@three.example.net>", "<b2@Three.Example.NET>"])
+        self.assertIsNot(two[0], three[0])
+        self.wait(lambda: self.sessions_to("snd@back.example.net"), "the bounce")
+        bounce = self.sessions_to("snd@back.example.net")[0].data
+        self.assertIn(b"<bad@two.example.net>", bounce)
+        self.assertIn(b"550 5.1.1 <bad@two.example.net> no such user", bounce)
+        for other in (b"a1@", b"a2@", b"b1@", b"b2@"):
+            self.assertNotIn(other, bounce)
+
+        # A 451 to one recipient of a group: only that one is tried again.
+        self.inject("Subject: four\n\nhello\n", "x1@four.example.net",
+                    "later@four.example.net", "x2@four.example.net")
+        self.wait(lambda: self.sessions_to("x1@four.example.net"), "the first attempt")
+        first = self.transactions_with("later@four.example.net")
+        self.assertEqual(len(first), 1)
+        self.assertEqual(first[0].rcpts, ["<x1@four.example.net>", "<x2@four.example.net>"])
+        self.wait(lambda: "deferral: 127.0.0.2_does_not_like_recipient./Remote_host_said:_451"
+                  in self.log(), "the deferral")
+        self.proc.send_signal(signal.SIGALRM)  # every queued message is due now
+        self.wait(lambda: len(self.transactions_with("later@four.example.net")) == 2, "the retry")
+        retry = self.transactions_with("later@four.example.net")[1]
+        self.assertEqual([c for c in retry.commands if c.startswith("RCPT")],
+                         ["RCPT TO:<later@four.example.net>"])
+        self.assertEqual(len(self.transactions_with("x1@four.example.net")), 1)
+        # Everything but the deferred message has left the queue.
+        self.wait(lambda: len(set(queued_messages(self.root)) - set(before)) == 1,
+                  "only the deferred message left")
+
     def queue(self, message, sender, *recipients):
         """ROOT/bin/queue with message on fd 0 and the envelope on fd 1, as qmail-queue."""
         envelope = b"F" + sender.encode() + b"\0" + b"".join(

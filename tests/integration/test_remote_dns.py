@@ -200,6 +200,7 @@ class RemoteDnsEndToEndTest(test_remote.RemoteEndToEndTest):
     # The tests of the parent class run once, in test_remote.py.
     test_delivered_deferred_and_bounced = None
     test_eight_bit_and_smtputf8_messages_arrive_byte_identical = None
+    test_recipients_of_one_domain_share_one_transaction = None
 
 
 class RemoteTlsTest(unittest.TestCase):
