@@ -351,23 +351,31 @@ class QueueProgramTest(QueueCase):
         self.assertLess(elapsed, 60)
 
     def test_sigkill_at_random_instants_loses_nothing(self):
-        """500 injections, 8 at a time; about two in three get SIGKILL at a random instant.
-        Every one that exited 0 is queued byte for byte, nothing partial is in todo/, and
-        clean -s 0 removes every leftover while keeping every committed message."""
+        """500 injections, 8 at a time; about a third get SIGKILL at a random instant (which
+        may come after the commit) and a third at a random point of the message stream (so
+        always before it). Every one that exited 0 is queued byte for byte, nothing partial
+        is in todo/, and clean -s 0 removes every leftover while keeping every committed
+        message."""
         total, workers = 500, 8
         rng = random.Random(20261122)
-        plans = [(i, rng.random() < 0.67, rng.uniform(0, 0.012),
-                  rng.choice([0, 100, 70000, 300000])) for i in range(total)]
+        plans = [(i, rng.choice(["none", "timer", "stream"]), rng.uniform(0, 0.012),
+                  rng.choice([0, 100, 70000, 300000]), rng.random()) for i in range(total)]
 
         def one(plan):
-            i, kill, delay, size = plan
+            i, kill, delay, size, where = plan
             body = b"Subject: crash %d\n\n" % i + bytes([65 + i % 26]) * size
             q = Injection(self.root)
             timer = None
-            if kill:
+            if kill == "timer":
                 timer = threading.Timer(delay, q.kill)
                 timer.start()
-            q.feed(body, envelope(b"c%d@example.org" % i, [b"r%d@x" % i]))
+            elif kill == "stream":
+                cut = int(len(body) * where)
+                write_all(q.mw, body[:cut])
+                q.kill()
+                body_rest = body[cut:]
+            q.feed(body_rest if kill == "stream" else body,
+                   envelope(b"c%d@example.org" % i, [b"r%d@x" % i]))
             code, err, _ = q.finish()
             if timer:
                 timer.cancel()
