@@ -20,6 +20,11 @@ constexpr time_t kSleepForever = 86400; // longest wait in ppoll()
 constexpr time_t kSleepSysfail = 123; // after a failing system call
 constexpr size_t kTodoBatch = 100; // messages preprocessed (and fsynced) together
 constexpr size_t kFinishBatch = 200; // finished messages per turn
+// clean's requests waiting for a reply: two todo batches and a finish batch. A todo batch
+// leaves room for a finish batch, so that finishing is not starved during a long scan.
+constexpr size_t kCleanOutstanding = 2 * kTodoBatch + kFinishBatch;
+constexpr size_t kTodoRoom = kTodoBatch + kFinishBatch;
+constexpr time_t kCleanDrain = 10; // at exit: how long to wait for clean's replies
 
 volatile sig_atomic_t g_term = 0;
 volatile sig_atomic_t g_alarm = 0;
@@ -71,8 +76,7 @@ Scheduler::Scheduler(
     , m_config(std::move(config))
     , m_log(log)
     , m_deliveries(m_config, log)
-    , m_clean_out(clean_request_fd)
-    , m_clean_in(clean_reply_fd)
+    , m_clean(clean_request_fd, clean_reply_fd, kCleanOutstanding)
     , m_wait_mask(catch_signals())
 {
 }
@@ -139,6 +143,7 @@ int Scheduler::run()
     for (;;) {
         now = ::time(nullptr);
         take_signals(now);
+        check_clean();
         if (m_deliveries.spawner_lost() || m_clean_lost)
             begin_exit();
         if (m_exiting && !m_deliveries.running())
@@ -146,9 +151,11 @@ int Scheduler::run()
         m_deliveries.start(now);
         preprocess_some(now);
         finish_some(now);
+        check_clean();
         m_log.flush();
         wait(now);
     }
+    now = drain_clean();
     m_deliveries.save_schedule(now);
     m_log.line("status: exiting");
     m_log.flush();
@@ -193,7 +200,7 @@ void Scheduler::reopen_trigger()
 
 void Scheduler::preprocess_some(time_t now)
 {
-    if (m_exiting)
+    if (m_exiting || !m_clean.has_room(kTodoRoom))
         return;
     if (!m_todo.active()) {
         if (!m_trigger_pulled && now < m_next_scan)
@@ -204,36 +211,78 @@ void Scheduler::preprocess_some(time_t now)
         m_next_scan = now + kTodoInterval;
         m_todo.start();
     }
-    std::vector<unsigned long> const ids = m_todo.next(kTodoBatch, m_log);
+    std::vector<unsigned long> ids = m_todo.next(kTodoBatch, m_log);
+    // A todo/N whose request is out is preprocessed already: its reply schedules it.
+    std::erase_if(ids, [&](unsigned long id) { return m_clean.todo_pending(id); });
     if (ids.empty())
         return;
-    std::vector<Preprocessed> const ready = preprocess(ids, m_config.routing, m_log);
-    if (ready.empty())
-        return;
-    std::vector<std::string> requests;
-    requests.reserve(ready.size());
-    for (auto const& m : ready)
-        requests.push_back("todo/" + number(m.id));
-    std::string replies;
-    if (!ask_clean(requests, replies))
-        return;
-    for (size_t i = 0; i < ready.size(); ++i) {
-        if (replies[i] != '+') {
-            // todo/N is still there: the next scan preprocesses the message again.
-            m_log.line("warning: clean unable to clean up " + requests[i]);
+    for (auto const& m : preprocess(ids, m_config.routing, m_log))
+        m_clean.queue_request(CleanLink::todo(m));
+}
+
+// clean's replies, in request order. A message is scheduled only after clean removed its
+// todo/N (qmail's rule: a crash must never let a message be delivered and then
+// preprocessed again); otherwise todo/N is still there and the next scan preprocesses the
+// message again. A finished message's "end msg N" waits for clean's reply to foop/N, so
+// that the log line tells that mess/N is gone (as when send waited for clean).
+void Scheduler::take_answers(std::vector<CleanLink::Answer> const& answers, time_t now)
+{
+    for (auto const& a : answers) {
+        bool const todo = a.request.kind == CleanLink::Request::Kind::todo;
+        if (!todo)
+            m_log.line("end msg " + number(a.request.message.id));
+        if (a.reply != '+') {
+            m_log.line("warning: clean unable to clean up " + CleanLink::text(a.request));
             continue;
         }
+        if (!todo)
+            continue;
+        Preprocessed const& m = a.request.message;
         for (Channel c : kAllChannels)
-            if (ready[i].has[index_of(c)])
-                m_deliveries.schedule(c, ready[i].id, now);
-        if (!ready[i].has[0] && !ready[i].has[1])
-            m_done.push_back(ready[i].id);
+            if (m.has[index_of(c)])
+                m_deliveries.schedule(c, m.id, now);
+        if (!m.has[0] && !m.has[1])
+            m_done.push_back(m.id);
     }
 }
 
-// qmail-send's messdone: a message with no channel file left gets its bounce, "end msg
-// N", and loses info/N; clean then removes mess/N (after the info/ directory is synced:
-// a crash must never leave info/N without mess/N).
+// At exit no new request goes out; the replies to those already queued are awaited (at
+// most kCleanDrain seconds), so that a message whose todo/N clean removed is scheduled and
+// its schedule saved. What stays unanswered is for recover() at the next start: todo/N
+// still there is preprocessed again, info/N without todo/N is scheduled from its channel
+// files. Returns the time after the wait.
+time_t Scheduler::drain_clean()
+{
+    std::vector<CleanLink::Answer> const answers = m_clean.drain(::time(nullptr) + kCleanDrain);
+    time_t const now = ::time(nullptr);
+    take_answers(answers, now);
+    check_clean();
+    end_abandoned();
+    return now;
+}
+
+// Requests clean will never answer: a finished message still gets its "end msg N" (its
+// info/N is gone; nothing would log it later).
+void Scheduler::end_abandoned()
+{
+    for (auto const& r : m_clean.abandon())
+        if (r.kind == CleanLink::Request::Kind::foop)
+            m_log.line("end msg " + number(r.message.id));
+}
+
+void Scheduler::check_clean()
+{
+    if (!m_clean.lost() || m_clean_lost)
+        return;
+    m_log.line("alert: oh no! lost clean connection! dying...");
+    m_clean_lost = true;
+    end_abandoned();
+    begin_exit();
+}
+
+// qmail-send's messdone: a message with no channel file left gets its bounce and loses
+// info/N; clean is then asked to remove mess/N (after the info/ directory is synced: a
+// crash must never leave info/N without mess/N), and its reply logs "end msg N".
 void Scheduler::finish_some(time_t now)
 {
     for (auto id : m_deliveries.take_done())
@@ -242,7 +291,7 @@ void Scheduler::finish_some(time_t now)
         m_done.push_back(m_later.pop().id);
     while (!m_recheck.empty() && m_recheck.top().when <= now)
         readd(m_recheck.pop().id, now);
-    if (m_done.empty() || m_clean_lost)
+    if (m_done.empty() || m_clean_lost || !m_clean.has_room(kFinishBatch))
         return;
     size_t const take = std::min(m_done.size(), kFinishBatch);
     std::vector<unsigned long> ids(m_done.end() - static_cast<long>(take), m_done.end());
@@ -270,16 +319,12 @@ void Scheduler::finish_some(time_t now)
             m_log.line("warning: trouble fsyncing " + dir);
             failed.insert(dir);
         }
-    std::vector<std::string> requests;
-    for (auto id : finished)
-        if (!failed.count(mta::hashed_dir(mta::kInfoDir, id)))
-            requests.push_back("foop/" + number(id));
-    std::string replies;
-    if (requests.empty() || !ask_clean(requests, replies))
-        return;
-    for (size_t i = 0; i < requests.size(); ++i)
-        if (replies[i] != '+')
-            m_log.line("warning: clean unable to clean up " + requests[i]);
+    for (auto id : finished) {
+        if (failed.count(mta::hashed_dir(mta::kInfoDir, id)))
+            m_log.line("end msg " + number(id)); // mess/N stays: clean is not asked
+        else
+            m_clean.queue_request(CleanLink::foop(id)); // "end msg N" with the reply
+    }
 }
 
 Scheduler::Finish Scheduler::finish_one(unsigned long id)
@@ -300,40 +345,11 @@ Scheduler::Finish Scheduler::finish_one(unsigned long id)
     }
     if (!inject_bounce(m_root, m_config, id, ::time(nullptr), m_log))
         return Finish::later;
-    m_log.line("end msg " + number(id));
     if (::unlink(info.c_str()) == -1) {
         m_log.line("warning: unable to unlink " + info + "; will try again later");
         return Finish::later;
     }
     return Finish::finished;
-}
-
-// Requests, each NUL-terminated, all written before the replies are read: clean answers
-// one byte per request in order, and a batch is far smaller than a pipe.
-bool Scheduler::ask_clean(std::vector<std::string> const& requests, std::string& replies)
-{
-    std::string out;
-    for (auto const& r : requests) {
-        out += r;
-        out += '\0';
-    }
-    replies.assign(requests.size(), '\0');
-    size_t got = 0;
-    bool ok = mta::write_all(m_clean_out, out).ok();
-    while (ok && got < replies.size()) {
-        ssize_t n = ::read(m_clean_in, replies.data() + got, replies.size() - got);
-        if (n == -1 && errno == EINTR)
-            continue;
-        ok = n > 0;
-        if (ok)
-            got += static_cast<size_t>(n);
-    }
-    if (!ok && !m_clean_lost) {
-        m_log.line("alert: oh no! lost clean connection! dying...");
-        m_clean_lost = true;
-        begin_exit();
-    }
-    return ok;
 }
 
 void Scheduler::wait(time_t now)
@@ -345,15 +361,16 @@ void Scheduler::wait(time_t now)
         fds.push_back({ m_trigger.get(), POLLIN, 0 });
     }
     m_deliveries.add_poll(fds);
+    m_clean.add_poll(fds);
 
     std::optional<time_t> wake = m_deliveries.wakeup(now);
     auto earlier = [&](time_t t) {
         if (!wake || t < *wake)
             wake = t;
     };
-    if (!m_exiting)
+    if (!m_exiting && m_clean.has_room(kTodoRoom))
         earlier(m_todo.active() || m_trigger_pulled ? now : m_next_scan);
-    if (!m_done.empty() && !m_clean_lost)
+    if (!m_done.empty() && !m_clean_lost && m_clean.has_room(kFinishBatch))
         earlier(now);
     if (!m_later.empty())
         earlier(m_later.top().when);
@@ -370,7 +387,9 @@ void Scheduler::wait(time_t now)
     }
     if (trigger >= 0 && fds[static_cast<size_t>(trigger)].revents != 0)
         m_trigger_pulled = true;
-    m_deliveries.after_poll(fds, ::time(nullptr));
+    time_t const after = ::time(nullptr);
+    m_deliveries.after_poll(fds, after);
+    take_answers(m_clean.after_poll(fds), after);
 }
 
 } // namespace send

@@ -9,16 +9,23 @@
 // One turn of the loop: signals (HUP rereads locals and virtualdomains, ALRM makes every
 // queued message due, TERM starts the exit), due passes and deliveries, one batch of
 // todo/ (when the trigger fifo was written to, or every 1500 s), one batch of finished
-// messages (bounce, "end msg N", info/N removed, clean removes mess/N), the log written
-// out, then ppoll() on the trigger and the spawner pipes until the next timed event.
-// The constructor blocks SIGTERM, SIGALRM and SIGHUP; they arrive only inside ppoll().
+// messages (bounce, "end msg N", info/N removed, clean asked to remove mess/N), the log
+// written out, then ppoll() on the trigger, the spawner pipes and clean's pipes until the
+// next timed event. The constructor blocks SIGTERM, SIGALRM and SIGHUP; they arrive only
+// inside ppoll().
 //
-// Exit: no new work after TERM; deliveries in flight finish; every queued message's next
-// attempt goes into its channel file's mtime (recover() reads it back); "status: exiting".
-// Losing a spawner or clean exits the same way.
+// clean is asked without waiting (clean_link.hpp): a preprocessed message is scheduled
+// only when clean's '+' for its todo/N arrives (read after ppoll()); at most
+// kCleanOutstanding requests wait, and no new batch starts that could pass the bound.
+//
+// Exit: no new preprocessing after TERM; deliveries in flight finish; then up to 10 s for
+// clean's replies to requests already queued; every queued message's next attempt goes
+// into its channel file's mtime (recover() reads it back); "status: exiting". Losing a
+// spawner or clean exits the same way.
 #pragma once
 
 #include "activity_log.hpp"
+#include "clean_link.hpp"
 #include "config.hpp"
 #include "delivery.hpp"
 #include "fd.hpp"
@@ -51,7 +58,10 @@ private:
     enum class Finish { gone, later, finished };
     Finish finish_one(unsigned long id);
     void readd(unsigned long id, time_t now);
-    bool ask_clean(std::vector<std::string> const& requests, std::string& replies);
+    void take_answers(std::vector<CleanLink::Answer> const& answers, time_t now);
+    void check_clean();
+    void end_abandoned();
+    time_t drain_clean();
     void reopen_trigger();
     void wait(time_t now);
 
@@ -59,9 +69,8 @@ private:
     Config m_config;
     ActivityLog& m_log;
     Deliveries m_deliveries;
-    int m_clean_out;
-    int m_clean_in;
-    bool m_clean_lost = false;
+    CleanLink m_clean;
+    bool m_clean_lost = false; // the alert is logged
     bool m_exiting = false;
     TodoScan m_todo;
     mta::Fd m_trigger;

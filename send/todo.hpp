@@ -7,7 +7,7 @@
 //     while (scan.active()) {
 //         auto ids = scan.next(100, log);
 //         for (auto const& m : send::preprocess(ids, routing, log))
-//             ask_clean_then_schedule(m);             // clean removes todo/N and intd/N
+//             clean.queue_request({ "todo/N", m });    // scheduled when clean answers +
 //     }
 //
 // preprocess() follows qmail-send's steps for each message: open todo/N, stat mess/N (its
