@@ -67,9 +67,14 @@ int serve(std::string const& queue_dir, int in_fd, int out_fd)
     mta::Reader in(in_fd);
     mta::Writer out(out_fd);
     std::string text;
+    std::optional<time_t> last_sweep;
     for (unsigned until_sweep = 0;; --until_sweep) {
         if (until_sweep == 0) {
-            (void)sweep(queue_dir, ::time(nullptr), kSweepAge);
+            time_t const now = ::time(nullptr);
+            if (!last_sweep || now - *last_sweep >= kSweepInterval || now < *last_sweep) {
+                (void)sweep(queue_dir, now, kSweepAge);
+                last_sweep = now;
+            }
             until_sweep = kSweepEvery + 1;
         }
         auto got = in.get_line(text, kMaxRequest, '\0');

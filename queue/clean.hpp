@@ -38,9 +38,13 @@ std::optional<Request> parse_request(std::string_view text);
 char perform(std::string const& queue_dir, Request const& request);
 
 // The serving loop: requests on in_fd, one reply byte each on out_fd, until end of input.
-// Sweeps (kSweepAge) before the first request and then after every kSweepEvery requests.
-// Returns the exit code: 0 at end of input, 111 when a read or write fails.
+// Sweeps (kSweepAge) before the first request and then after every kSweepEvery requests
+// when kSweepInterval seconds have passed since the last sweep: a sweep reads every name
+// in pid/ and intd/ (thousands while a queue is full), and what it removes must be 36
+// hours old anyway. Returns the exit code: 0 at end of input, 111 when a read or write
+// fails.
 inline constexpr unsigned kSweepEvery = 30;
+inline constexpr time_t kSweepInterval = 600;
 int serve(std::string const& queue_dir, int in_fd, int out_fd);
 
 } // namespace queue
