@@ -30,22 +30,12 @@ struct ExecPlan {
     int report_fd = -1; // close-on-exec; carries an Error when setup fails
 };
 
-std::vector<char*> to_pointers(std::vector<std::string> const& strings)
-{
-    std::vector<char*> out;
-    out.reserve(strings.size() + 1);
-    for (auto const& s : strings)
-        out.push_back(const_cast<char*>(s.c_str()));
-    out.push_back(nullptr);
-    return out;
-}
-
 ExecPlan make_plan(std::vector<std::string> const& argv, SpawnOptions const& options)
 {
     ExecPlan plan;
-    plan.argv = to_pointers(argv);
+    plan.argv = exec_vector(argv);
     if (options.env)
-        plan.envp = to_pointers(*options.env);
+        plan.envp = exec_vector(*options.env);
     plan.fds = options.fds;
     plan.temp_fds.assign(plan.fds.size(), -1);
     for (auto const& map : plan.fds)
@@ -283,6 +273,16 @@ Result<Child> Child::run(std::function<int()> const& body, SpawnOptions const& o
     if (!pid)
         return pid.error();
     return Child(*pid);
+}
+
+std::vector<char*> exec_vector(std::vector<std::string> const& strings)
+{
+    std::vector<char*> out;
+    out.reserve(strings.size() + 1);
+    for (auto const& s : strings)
+        out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
 }
 
 sigset_t spawn_default_signals()

@@ -111,6 +111,10 @@ private:
     pid_t m_pid = -1;
 };
 
+// The null-terminated pointer array execve and posix_spawn take (argv, envp): it points
+// into strings, which must outlive it.
+std::vector<char*> exec_vector(std::vector<std::string> const& strings);
+
 // Waits for process pid to end (EINTR restarts the wait), as qmail's wait_pid.
 Result<ExitStatus> wait_exitcode(pid_t pid);
 

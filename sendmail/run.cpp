@@ -3,6 +3,7 @@
 #include "env.hpp"
 #include "exit_codes.hpp"
 #include "log.hpp"
+#include "process.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -14,15 +15,8 @@ namespace {
 
 [[noreturn]] void exec_or_die(std::vector<std::string> const& argv, mta::EnvBuilder const& env)
 {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (auto const& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto const& e : env.entries())
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
+    std::vector<char*> args = mta::exec_vector(argv);
+    std::vector<char*> envp = mta::exec_vector(env.entries());
     ::execve(args[0], args.data(), envp.data());
     mta::log::fatal(mta::kExitTemp, "unable to run " + argv[0], mta::Error::from_errno("exec"));
 }

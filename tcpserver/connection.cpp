@@ -3,6 +3,7 @@
 #include "cdb.hpp"
 #include "ident.hpp"
 #include "listener.hpp"
+#include "process.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -158,14 +159,8 @@ Endpoints endpoints(Options const& o, int fd, SocketAddress const& remote)
         drop("unable to set up descriptors", errno);
     if (fd > 1)
         ::close(fd);
-    std::vector<char*> argv;
-    for (auto const& a : o.program)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto const& e : env.entries())
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
+    std::vector<char*> argv = mta::exec_vector(o.program);
+    std::vector<char*> envp = mta::exec_vector(env.entries());
     ::signal(SIGPIPE, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);

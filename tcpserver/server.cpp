@@ -164,14 +164,8 @@ std::optional<std::pair<Endpoints, mta::EnvBuilder>> prepare_directly(
 // and no signal blocked, as serve_connection() leaves them before exec.
 std::optional<pid_t> spawn_program(Options const& o, int fd, mta::EnvBuilder const& env)
 {
-    std::vector<char*> argv;
-    for (auto const& a : o.program)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto const& entry : env.entries())
-        envp.push_back(const_cast<char*>(entry.c_str()));
-    envp.push_back(nullptr);
+    std::vector<char*> argv = mta::exec_vector(o.program);
+    std::vector<char*> envp = mta::exec_vector(env.entries());
     posix_spawn_file_actions_t actions;
     if (::posix_spawn_file_actions_init(&actions) != 0)
         return std::nullopt;
