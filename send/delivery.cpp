@@ -239,6 +239,7 @@ void Deliveries::start_delivery(ChannelState& ch, std::vector<Recipient> recipie
         ch.command = mta::encode_command(slot, message_ref(job.id), verp_sender(job.sender, r), r);
     } else {
         std::vector<std::string> addresses;
+        addresses.reserve(recipients.size());
         for (auto const& r : recipients)
             addresses.push_back(r.address);
         ch.command = mta::encode_group(slot, message_ref(job.id), job.sender, addresses);

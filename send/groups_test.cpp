@@ -13,6 +13,7 @@ namespace {
 std::vector<std::string> addresses(std::vector<Recipient> const& group)
 {
     std::vector<std::string> out;
+    out.reserve(group.size());
     for (auto const& r : group)
         out.push_back(r.address);
     return out;
@@ -63,6 +64,7 @@ TEST_CASE("recipients of one domain share a group", "[send][groups]")
 TEST_CASE("a group holds at most 100; pending recipients are bounded", "[send][groups]")
 {
     std::vector<std::string> in;
+    in.reserve(251);
     for (int i = 0; i < 250; ++i)
         in.push_back("u" + std::to_string(i) + "@x.example");
     in.insert(in.begin() + 10, "v@y.example");
