@@ -11,6 +11,7 @@
 
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <utime.h>
 
@@ -248,4 +249,41 @@ TEST_CASE("the sweep waits until a leftover is max_age old (mtime)", "[queue][sw
     CHECK_FALSE(q.exists(q.path("mess", a)));
     CHECK_FALSE(q.exists(q.path("mess", b)));
     CHECK_FALSE(q.exists(q.path("intd", b)));
+}
+
+TEST_CASE(
+    "serve sweeps at its start and then at most once per kSweepInterval", "[queue][clean][sweep]")
+{
+    FakeQueue q;
+    auto in = mta::make_pipe();
+    auto out = mta::make_pipe();
+    REQUIRE(in.ok());
+    REQUIRE(out.ok());
+    int result = -1;
+    std::thread server(
+        [&] { result = serve(q.dir.path(), in->read_end.get(), out->write_end.get()); });
+    auto ask = [&](int count) {
+        std::string requests;
+        for (int i = 0; i < count; ++i)
+            requests += "foop/1"s + '\0'; // nothing to remove: answered +
+        REQUIRE(mta::write_all(in->write_end.get(), requests).ok());
+        std::string replies(static_cast<size_t>(count), '\0');
+        size_t got = 0;
+        while (got < replies.size()) {
+            ssize_t n = ::read(out->read_end.get(), replies.data() + got, replies.size() - got);
+            REQUIRE(n > 0);
+            got += static_cast<size_t>(n);
+        }
+        CHECK(replies == std::string(static_cast<size_t>(count), '+'));
+    };
+    ask(1); // the first sweep has run
+    // A leftover of a killed injection, old enough for any sweep.
+    std::string const old = q.dir.file("pid/9.9.9");
+    REQUIRE(mta::open_excl(old, 0644).ok());
+    set_mtime(old, ::time(nullptr) - kSweepAge - 60);
+    ask(static_cast<int>(3 * kSweepEvery)); // past several 30-request marks, within 10 min
+    CHECK(q.exists(old));
+    REQUIRE(in->write_end.close().ok());
+    server.join();
+    CHECK(result == 0);
 }
