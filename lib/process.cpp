@@ -7,6 +7,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,18 +286,40 @@ std::vector<char*> exec_vector(std::vector<std::string> const& strings)
     return out;
 }
 
+namespace {
+
+// The disposition the kernel holds for sig, also for glibc's internal signals, which
+// sigaction() refuses: the system call itself, with the kernel's struct (x86-64 and the
+// other 64-bit ports: handler, flags, restorer, an 8-byte mask).
+bool ignored_by_kernel(int sig)
+{
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)();
+        unsigned long mask;
+    } old {};
+    return ::syscall(SYS_rt_sigaction, sig, nullptr, &old, sizeof old.mask) == 0
+        && old.handler == SIG_IGN;
+}
+
+} // namespace
+
 sigset_t spawn_default_signals()
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);
     // glibc reserves the signals from the kernel's first real-time signal (__SIGRTMIN, 32)
-    // up to its SIGRTMIN (34). sigaddset refuses them, so their bits are set directly:
-    // sigset_t is the kernel's mask there, signal n being bit n - 1.
+    // up to its SIGRTMIN (34) and its posix_spawn sets them to SIG_IGN in the new program.
+    // A fork leaves them as they are: default, unless this process inherited them ignored.
+    // sigaddset refuses them, so their bits are set directly: sigset_t is the kernel's
+    // mask there, signal n being bit n - 1.
     constexpr size_t kBits = 8 * sizeof(unsigned long);
     auto* words = reinterpret_cast<unsigned long*>(&set);
     for (int sig = __SIGRTMIN; sig < SIGRTMIN; ++sig)
-        words[size_t(sig - 1) / kBits] |= 1UL << (size_t(sig - 1) % kBits);
+        if (!ignored_by_kernel(sig))
+            words[size_t(sig - 1) / kBits] |= 1UL << (size_t(sig - 1) % kBits);
     return set;
 }
 

@@ -121,7 +121,8 @@ Result<ExitStatus> wait_exitcode(pid_t pid);
 // The set for posix_spawnattr_setsigdefault (with POSIX_SPAWN_SETSIGDEF) that gives a
 // program started with posix_spawn the dispositions of a forked child that reset SIGPIPE:
 // SIGPIPE, and glibc's two internal signals (SIGCANCEL, SIGSETXID), which glibc's
-// posix_spawn otherwise leaves at SIG_IGN in the new program.
+// posix_spawn otherwise leaves at SIG_IGN in the new program (unless they are ignored in
+// this process, as a fork would leave them).
 sigset_t spawn_default_signals();
 
 // Sets SIGPIPE to SIG_IGN, so writes to a closed pipe or socket fail with EPIPE. Inline, so

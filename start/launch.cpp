@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -115,6 +116,15 @@ Args parse_args(int argc, char const* const* argv)
     for (int i = 2; i < argc; ++i)
         args.logger.emplace_back(argv[i]);
     return args;
+}
+
+void hold_signals_for_send()
+{
+    sigset_t held;
+    sigemptyset(&held);
+    for (int sig : { SIGTERM, SIGALRM, SIGHUP })
+        sigaddset(&held, sig);
+    ::sigprocmask(SIG_BLOCK, &held, nullptr);
 }
 
 Setup setup_or_die()

@@ -52,6 +52,12 @@ struct Setup {
 
 // Checks that this process is root and can find every program it will start; looks up
 // the accounts; umask 077; chdir "/"; makes sure descriptors 0, 1 and 2 are open.
+// Blocks SIGTERM, SIGALRM and SIGHUP until send takes them: a TERM that arrives while
+// start sets up (e.g. mailctl stop right after a restart) stays pending across the exec,
+// and send then exits in order instead of start dying half-way. The helpers start with
+// no signal blocked (Child::spawn).
+void hold_signals_for_send();
+
 Setup setup_or_die();
 
 // The program to run for name: name itself when it holds '/', else the first executable

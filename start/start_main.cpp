@@ -9,6 +9,7 @@
 int main(int argc, char** argv)
 {
     return mta::run_main("start", [&]() -> int {
+        start::hold_signals_for_send();
         start::Args const args = start::parse_args(argc, argv);
         start::Setup const setup = start::setup_or_die();
         int const log_fd = start::start_logger_or_die(setup, args);

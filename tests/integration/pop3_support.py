@@ -3,8 +3,6 @@ accept loop that runs ROOT/bin/pop3d for each connection (as tcpserver would: so
 fd 0 and 1, TCP* variables), and a raw line-oriented POP3 client."""
 import os
 import socket
-import subprocess
-import threading
 
 import support
 
@@ -54,48 +52,11 @@ def wait_subject(root, user, subject, timeout):
     return support.poll(find, timeout)
 
 
-class PopServer:
-    """Accepts on 127.0.0.1 (a free port) and runs ROOT/bin/pop3d [args] per connection
-    with TCPREMOTEIP = remote_ip (a made-up address lets tests act as a distant client)."""
+class PopServer(support.ProgramServer):
+    """ROOT/bin/pop3d [args] per connection on a free 127.0.0.1 port (support.ProgramServer)."""
 
     def __init__(self, root, env, args=(), remote_ip=None):
-        self.root, self.env, self.args, self.remote_ip = root, env, list(args), remote_ip
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.procs = []
-        self.stopping = False
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    def _loop(self):
-        while not self.stopping:
-            try:
-                conn, addr = self.sock.accept()
-            except OSError:
-                return
-            env = dict(self.env)
-            env.update(TCPREMOTEIP=self.remote_ip or addr[0], TCPREMOTEPORT=str(addr[1]),
-                       TCPLOCALIP="127.0.0.1", TCPLOCALPORT=str(self.port))
-            proc = subprocess.Popen([os.path.join(self.root, "bin", "pop3d"), *self.args],
-                                    stdin=conn.fileno(), stdout=conn.fileno(), env=env)
-            conn.close()
-            self.procs.append(proc)
-
-    def stop(self):
-        """Stops accepting; waits for every pop3d (killing those still running after 10 s);
-        returns the list of exit codes."""
-        self.stopping = True
-        self.sock.close()
-        codes = []
-        for p in self.procs:
-            try:
-                codes.append(p.wait(timeout=10))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                codes.append(p.wait())
-        return codes
+        super().__init__(root, "pop3d", env, args, remote_ip)
 
 
 class Raw:

@@ -8,6 +8,8 @@ import pwd
 import grp
 import shutil
 import signal
+import threading
+import socket
 import subprocess
 import tempfile
 import time
@@ -109,6 +111,52 @@ def kill_install_processes(root):
         except OSError:
             pass
     return left
+
+
+class ProgramServer:
+    """Accepts on 127.0.0.1 (a free port) and runs ROOT/bin/PROGRAM [args] for each
+    connection on fd 0 and 1, with tcpserver's TCP* environment; TCPREMOTEIP = remote_ip
+    when given (a made-up address lets a test act as a distant client)."""
+
+    def __init__(self, root, program, env, args=(), remote_ip=None, stderr=None):
+        self.root, self.program, self.env = root, program, env
+        self.args, self.remote_ip, self.stderr = list(args), remote_ip, stderr
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.procs = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                conn, addr = self.sock.accept()
+            except OSError:
+                return
+            env = dict(self.env, TCPREMOTEIP=self.remote_ip or addr[0],
+                       TCPREMOTEPORT=str(addr[1]), TCPLOCALIP="127.0.0.1",
+                       TCPLOCALPORT=str(self.port))
+            self.procs.append(subprocess.Popen(
+                [os.path.join(self.root, "bin", self.program), *self.args],
+                stdin=conn.fileno(), stdout=conn.fileno(), stderr=self.stderr, env=env))
+            conn.close()
+
+    def stop(self):
+        """Stops accepting; waits for every program (killing those still running after
+        10 s); returns the list of exit codes."""
+        self.stopping = True
+        self.sock.close()
+        codes = []
+        for p in self.procs:
+            try:
+                codes.append(p.wait(timeout=10))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes.append(p.wait())
+        return codes
 
 
 def add_user(name, home):

@@ -8,7 +8,6 @@ import os
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import unittest
 
@@ -27,44 +26,11 @@ def tls_context():
     return ctx
 
 
-class ImapServer:
-    """Accepts on 127.0.0.1 and runs ROOT/bin/imapd [args] per connection with
-    TCPREMOTEIP = remote_ip (a made-up address acts as a distant client)."""
+class ImapServer(support.ProgramServer):
+    """ROOT/bin/imapd [args] per connection on a free 127.0.0.1 port (support.ProgramServer)."""
 
     def __init__(self, root, env, args=(), remote_ip=None):
-        self.root, self.env, self.args, self.remote_ip = root, env, list(args), remote_ip
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.procs = []
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    def _loop(self):
-        while True:
-            try:
-                conn, addr = self.sock.accept()
-            except OSError:
-                return
-            env = dict(self.env, TCPREMOTEIP=self.remote_ip or addr[0],
-                       TCPREMOTEPORT=str(addr[1]), TCPLOCALIP="127.0.0.1",
-                       TCPLOCALPORT=str(self.port))
-            self.procs.append(subprocess.Popen(
-                [os.path.join(self.root, "bin", "imapd"), *self.args], stdin=conn.fileno(),
-                stdout=conn.fileno(), stderr=subprocess.DEVNULL, env=env))
-            conn.close()
-
-    def stop(self):
-        self.sock.close()
-        codes = []
-        for p in self.procs:
-            try:
-                codes.append(p.wait(timeout=10))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                codes.append(p.wait())
-        return codes
+        super().__init__(root, "imapd", env, args, remote_ip, stderr=subprocess.DEVNULL)
 
 
 class Raw:
