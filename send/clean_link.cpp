@@ -14,6 +14,11 @@ std::string CleanLink::text(Request const& r)
     return (r.kind == Request::Kind::todo ? "todo/" : "foop/") + number(r.message.id);
 }
 
+std::unordered_multiset<unsigned long>& CleanLink::ids_of(Request::Kind kind)
+{
+    return kind == Request::Kind::todo ? m_todo_ids : m_foop_ids;
+}
+
 CleanLink::CleanLink(int request_fd, int reply_fd, size_t max_outstanding)
     : m_request_fd(request_fd)
     , m_reply_fd(reply_fd)
@@ -30,8 +35,7 @@ void CleanLink::queue_request(Request const& r)
     m_out += text(r);
     m_out += '\0';
     m_waiting.push_back(r);
-    if (r.kind == Request::Kind::todo)
-        m_todo_ids.insert(r.message.id);
+    ids_of(r.kind).insert(r.message.id);
     write_some();
 }
 
@@ -71,8 +75,8 @@ void CleanLink::read_replies(std::vector<Answer>& answers)
         for (ssize_t i = 0; i < n; ++i) {
             Request const r = m_waiting.front();
             m_waiting.pop_front();
-            if (r.kind == Request::Kind::todo)
-                m_todo_ids.erase(m_todo_ids.find(r.message.id));
+            auto& ids = ids_of(r.kind);
+            ids.erase(ids.find(r.message.id));
             answers.push_back({ r, buf[i] });
         }
     }
@@ -85,6 +89,7 @@ void CleanLink::set_lost()
     m_abandoned.insert(m_abandoned.end(), m_waiting.begin(), m_waiting.end());
     m_waiting.clear();
     m_todo_ids.clear();
+    m_foop_ids.clear();
 }
 
 std::vector<CleanLink::Request> CleanLink::abandon()
@@ -94,6 +99,7 @@ std::vector<CleanLink::Request> CleanLink::abandon()
     all.insert(all.end(), m_waiting.begin(), m_waiting.end());
     m_waiting.clear();
     m_todo_ids.clear();
+    m_foop_ids.clear();
     m_out.clear();
     m_closed = true;
     return all;

@@ -11,6 +11,10 @@
 //     if (clean.lost()) ...;                               // end of file, EPIPE, a failed read
 //     for (auto const& r : clean.abandon()) ...;          // never to be answered
 //
+// A request is todo/N (a preprocessed message), foop/N (a finished message) or an orphan
+// (mess_scan.hpp): on the wire an orphan is "foop/N" too; the kind only tells the caller
+// what the reply means.
+//
 // What does not fit into the pipe stays in an output buffer; add_poll() asks for POLLOUT
 // while it is not empty, and for POLLIN while a request waits for its reply. Nothing here
 // logs or exits: the caller decides what an answer or a lost clean means. Once lost, the
@@ -32,8 +36,8 @@ namespace send {
 class CleanLink {
 public:
     struct Request {
-        enum class Kind { todo, foop } kind;
-        Preprocessed message; // for foop only .id counts
+        enum class Kind { todo, foop, orphan } kind;
+        Preprocessed message; // for foop and orphan only .id counts
     };
     struct Answer {
         Request request;
@@ -44,7 +48,11 @@ public:
     {
         return { Request::Kind::foop, { id, { false, false } } };
     }
-    // "todo/N" or "foop/N", without the NUL.
+    static Request orphan(unsigned long id)
+    {
+        return { Request::Kind::orphan, { id, { false, false } } };
+    }
+    // "todo/N" or "foop/N" (foop and orphan), without the NUL.
     static std::string text(Request const& r);
 
     // Makes both descriptors non-blocking. max_outstanding bounds has_room().
@@ -58,6 +66,8 @@ public:
     bool has_room(size_t batch) const { return outstanding() + batch <= m_max_outstanding; }
     // Whether a todo request for message id waits for its reply.
     bool todo_pending(unsigned long id) const { return m_todo_ids.count(id) != 0; }
+    // Whether a foop/N request (foop or orphan) for message id waits for its reply.
+    bool foop_pending(unsigned long id) const { return m_foop_ids.count(id) != 0; }
     bool lost() const { return m_lost; }
 
     void add_poll(std::vector<pollfd>& fds);
@@ -74,6 +84,7 @@ private:
     void write_some();
     void read_replies(std::vector<Answer>& answers);
     void set_lost();
+    std::unordered_multiset<unsigned long>& ids_of(Request::Kind kind);
 
     int m_request_fd;
     int m_reply_fd;
@@ -82,6 +93,7 @@ private:
     std::deque<Request> m_waiting; // in the order written to clean
     std::vector<Request> m_abandoned; // waiting when clean was lost
     std::unordered_multiset<unsigned long> m_todo_ids; // of the todo requests in m_waiting
+    std::unordered_multiset<unsigned long> m_foop_ids; // of the foop and orphan requests
     bool m_lost = false;
     bool m_closed = false; // abandon() was called
     int m_poll_write = -1; // indices into the pollfd vector of the last add_poll()

@@ -90,6 +90,38 @@ TEST_CASE("clean link: requests go out in order, replies match them in order", "
     CHECK(CleanLink::text(answers[1].request) == "foop/7");
 }
 
+TEST_CASE(
+    "clean link: an orphan is foop/N on the wire, told apart in its answer", "[send][clean_link]")
+{
+    FakeClean clean;
+    clean.link.queue_request(CleanLink::foop(7));
+    clean.link.queue_request(CleanLink::orphan(30));
+    clean.link.queue_request(CleanLink::todo(message(30, true, false)));
+    CHECK(clean.received() == "foop/7\0foop/30\0todo/30\0"s);
+    CHECK(clean.link.foop_pending(7));
+    CHECK(clean.link.foop_pending(30));
+    CHECK(clean.link.todo_pending(30));
+    CHECK_FALSE(clean.link.todo_pending(7));
+    CHECK_FALSE(clean.link.foop_pending(31));
+
+    clean.reply("+!");
+    auto answers = clean.turn();
+    REQUIRE(answers.size() == 2);
+    CHECK(answers[0].request.kind == Kind::foop);
+    CHECK(answers[1].request.kind == Kind::orphan);
+    CHECK(answers[1].request.message.id == 30);
+    CHECK(answers[1].reply == '!');
+    CHECK(CleanLink::text(answers[1].request) == "foop/30");
+    CHECK_FALSE(clean.link.foop_pending(7));
+    CHECK_FALSE(clean.link.foop_pending(30));
+    CHECK(clean.link.todo_pending(30)); // its own request still waits
+
+    auto left = clean.link.abandon();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].kind == Kind::todo);
+    CHECK_FALSE(clean.link.todo_pending(30));
+}
+
 TEST_CASE("clean link: partial replies answer the oldest requests only", "[send][clean_link]")
 {
     FakeClean clean;

@@ -25,6 +25,10 @@ constexpr size_t kFinishBatch = 200; // finished messages per turn
 constexpr size_t kCleanOutstanding = 2 * kTodoBatch + kFinishBatch;
 constexpr size_t kTodoRoom = kTodoBatch + kFinishBatch;
 constexpr time_t kCleanDrain = 10; // at exit: how long to wait for clean's replies
+constexpr time_t kMessInterval = 76431; // qmail-send's SLEEP_CLEANUP: walk mess/ this often
+constexpr size_t kMessBatch = 100; // names of mess/ looked at per turn
+// Like a todo batch, a step of the walk leaves room for a finish batch.
+constexpr size_t kMessRoom = kMessBatch + kFinishBatch;
 
 volatile sig_atomic_t g_term = 0;
 volatile sig_atomic_t g_alarm = 0;
@@ -146,13 +150,16 @@ int Scheduler::run()
         check_clean();
         if (m_deliveries.spawner_lost() || m_clean_lost)
             begin_exit();
-        if (m_exiting && !m_deliveries.running())
-            break;
         m_deliveries.start(now);
         preprocess_some(now);
         finish_some(now);
+        scan_mess(now);
         check_clean();
         m_log.flush();
+        // After finish_some: a message whose last delivery ended during the exit is
+        // finished in this run (its bounce, "end msg N"), not left to the next start.
+        if (m_exiting && !m_deliveries.running())
+            break;
         wait(now);
     }
     now = drain_clean();
@@ -224,12 +231,13 @@ void Scheduler::preprocess_some(time_t now)
 // todo/N (qmail's rule: a crash must never let a message be delivered and then
 // preprocessed again); otherwise todo/N is still there and the next scan preprocesses the
 // message again. A finished message's "end msg N" waits for clean's reply to foop/N, so
-// that the log line tells that mess/N is gone (as when send waited for clean).
+// that the log line tells that mess/N is gone (as when send waited for clean). An
+// orphan's reply logs nothing but a failure: it is not the end of a message of this run.
 void Scheduler::take_answers(std::vector<CleanLink::Answer> const& answers, time_t now)
 {
     for (auto const& a : answers) {
         bool const todo = a.request.kind == CleanLink::Request::Kind::todo;
-        if (!todo)
+        if (a.request.kind == CleanLink::Request::Kind::foop)
             m_log.line("end msg " + number(a.request.message.id));
         if (a.reply != '+') {
             m_log.line("warning: clean unable to clean up " + CleanLink::text(a.request));
@@ -327,6 +335,27 @@ void Scheduler::finish_some(time_t now)
     }
 }
 
+// qmail-send's cleanup_do, one bounded step per turn. A message whose foop/N is out
+// (finished a moment ago) is left to that request.
+void Scheduler::scan_mess(time_t now)
+{
+    if (m_exiting || m_clean_lost || !m_clean.has_room(kMessRoom))
+        return;
+    if (!m_mess.active()) {
+        if (now < m_next_mess_walk)
+            return;
+        m_next_mess_walk = now + kMessInterval;
+        m_mess.start();
+    }
+    for (auto id : m_mess.next(kMessBatch, now, m_log)) {
+        if (m_clean.foop_pending(id))
+            continue;
+        m_log.line("warning: " + mta::hashed_path(mta::kMessDir, id)
+            + " has no info or todo file and is 36 hours old; asking clean to remove it");
+        m_clean.queue_request(CleanLink::orphan(id));
+    }
+}
+
 Scheduler::Finish Scheduler::finish_one(unsigned long id)
 {
     bool trouble = false;
@@ -372,6 +401,8 @@ void Scheduler::wait(time_t now)
         earlier(m_todo.active() || m_trigger_pulled ? now : m_next_scan);
     if (!m_done.empty() && !m_clean_lost && m_clean.has_room(kFinishBatch))
         earlier(now);
+    if (!m_exiting && !m_clean_lost && m_clean.has_room(kMessRoom))
+        earlier(m_mess.active() ? now : m_next_mess_walk);
     if (!m_later.empty())
         earlier(m_later.top().when);
     if (!m_recheck.empty())

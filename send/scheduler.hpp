@@ -9,9 +9,11 @@
 // One turn of the loop: signals (HUP rereads locals and virtualdomains, ALRM makes every
 // queued message due, TERM starts the exit), due passes and deliveries, one batch of
 // todo/ (when the trigger fifo was written to, or every 1500 s), one batch of finished
-// messages (bounce, "end msg N", info/N removed, clean asked to remove mess/N), the log
-// written out, then ppoll() on the trigger, the spawner pipes and clean's pipes until the
-// next timed event. The constructor blocks SIGTERM, SIGALRM and SIGHUP; they arrive only
+// messages (bounce, "end msg N", info/N removed, clean asked to remove mess/N), one step
+// of the walk over mess/ while one is on (at start, then every 76431 s: orphaned mess
+// files, mess_scan.hpp, each logged and handed to clean as foop/N), the log written
+// out, then ppoll() on the trigger, the spawner pipes and clean's pipes until the next
+// timed event. The constructor blocks SIGTERM, SIGALRM and SIGHUP; they arrive only
 // inside ppoll().
 //
 // clean is asked without waiting (clean_link.hpp): a preprocessed message is scheduled
@@ -29,6 +31,7 @@
 #include "config.hpp"
 #include "delivery.hpp"
 #include "fd.hpp"
+#include "mess_scan.hpp"
 #include "todo.hpp"
 
 #include <csignal>
@@ -55,6 +58,7 @@ private:
     void begin_exit();
     void preprocess_some(time_t now);
     void finish_some(time_t now);
+    void scan_mess(time_t now);
     enum class Finish { gone, later, finished };
     Finish finish_one(unsigned long id);
     void readd(unsigned long id, time_t now);
@@ -76,6 +80,8 @@ private:
     mta::Fd m_trigger;
     bool m_trigger_pulled = true; // scan todo/ at once on start
     time_t m_next_scan = 0;
+    MessScan m_mess;
+    time_t m_next_mess_walk = 0; // walk mess/ at once on start
     std::vector<unsigned long> m_done; // to finish
     RetryQueue m_later; // finishing failed: try again
     RetryQueue m_recheck; // a stat failed while scheduling: try again

@@ -159,7 +159,7 @@ bool make_durable(mta::Fd& fd, std::string const& path, ActivityLog& log)
 
 } // namespace
 
-void TodoScan::start()
+void HashedScan::start()
 {
     m_dir = 0;
     m_listed = false;
@@ -167,13 +167,12 @@ void TodoScan::start()
     m_index = 0;
 }
 
-std::vector<unsigned long> TodoScan::next(size_t max, ActivityLog& log)
+std::vector<unsigned long> HashedScan::next(size_t max, ActivityLog& log)
 {
     std::vector<unsigned long> out;
     while (active() && out.size() < max) {
         if (!m_listed) {
-            std::string const dir
-                = mta::hashed_dir(mta::kTodoDir, static_cast<unsigned long>(m_dir));
+            std::string const dir = mta::hashed_dir(m_top, static_cast<unsigned long>(m_dir));
             auto names = mta::list_directory(dir);
             if (!names)
                 log.line("alert: unable to opendir " + dir + ": " + names.error().text());

@@ -22,27 +22,46 @@
 #pragma once
 
 #include "activity_log.hpp"
+#include "queue_paths.hpp"
 #include "rewrite.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace send {
 
-class TodoScan {
+// A walk over the subdirectories DIR/0 .. DIR/kSplit-1 of a hashed queue directory,
+// handing out the message numbers found a bounded number at a time (todo/ here,
+// mess/ in mess_scan.hpp). Names that are not message numbers are passed over.
+class HashedScan {
 public:
+    explicit HashedScan(std::string_view dir)
+        : m_top(dir)
+    {
+    }
     bool active() const { return m_dir >= 0; }
-    // Starts a scan of every subdirectory of todo/.
+    // Starts a scan of every subdirectory.
     void start();
     // Up to max message numbers not yet returned by this scan; the scan is over
-    // (active() false) once every subdirectory has been read.
+    // (active() false) once every subdirectory has been read. A subdirectory that cannot
+    // be read is logged ("alert: unable to opendir DIR/K: ...") and passed over.
     std::vector<unsigned long> next(size_t max, ActivityLog& log);
 
 private:
+    std::string_view m_top;
     int m_dir = -1; // the subdirectory being read; -1 between scans
     bool m_listed = false;
     std::vector<std::string> m_names;
     size_t m_index = 0;
+};
+
+class TodoScan : public HashedScan {
+public:
+    TodoScan()
+        : HashedScan(mta::kTodoDir)
+    {
+    }
 };
 
 struct Preprocessed {

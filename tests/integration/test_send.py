@@ -617,6 +617,67 @@ class SendTest(unittest.TestCase):
         again.log.wait(rf"end msg {m}")
         self.assertEqual(self.queued_files(), [])
 
+    def mess_file(self, when=None):
+        """A mess file as bin/queue makes it (msq:mailsuite 0644, named after its inode)
+        that nothing refers to; its atime and mtime set to when, if given."""
+        tmp = os.path.join(self.queue, "pid", "orphan.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, b"Received: (test)\nSubject: lost\n\nhello\n")
+        os.fchown(fd, support.uid("msq"), support.gid("mailsuite"))
+        n = os.fstat(fd).st_ino
+        os.close(fd)
+        os.rename(tmp, self.path("mess", n))
+        if when is not None:
+            os.utime(self.path("mess", n), (when, when))
+        return n
+
+    def test_orphaned_mess_file_is_removed_after_36_hours(self):
+        two_days_ago = time.time() - 2 * 86400
+        # A real message queued two days ago, not preprocessed yet (send is down): stays.
+        self.inject("old@test.example", "bob@test.example")
+        kept, = [int(f) for _, _, files in os.walk(os.path.join(self.queue, "todo"))
+                 for f in files]
+        os.utime(self.path("mess", kept), (two_days_ago, two_days_ago))
+        orphan = self.mess_file(two_days_ago)
+        young = self.mess_file()  # changed just now: stays, whatever refers to it
+        s = self.start(answer=lambda sender, recipient: None)  # deliveries held
+        s.log.wait(rf"warning: mess/{orphan % self.split}/{orphan} has no info or todo file "
+                   r"and is 36 hours old; asking clean to remove it")
+        deadline = time.monotonic() + WAIT
+        while self.exists("mess", orphan):
+            self.assertLess(time.monotonic(), deadline, "the orphan is still there")
+            time.sleep(0.02)
+        self.assertEqual(self.new_msg(s.log, "old@test.example"), kept)
+        s.lspawn.wait_commands(1)
+        # One step of the walk looks at 100 names: the whole of mess/ was seen already.
+        self.assertTrue(self.exists("mess", kept))
+        self.assertTrue(self.exists("mess", young))
+        self.assertEqual(s.log.count(r"warning: mess/.*"), 1)
+        # kept's foop/N goes to clean after the orphan's: its reply comes after the other.
+        s.lspawn.release()
+        s.log.wait(rf"end msg {kept}")
+        self.assertEqual(s.stop(), 0)
+        lines = s.log.snapshot()
+        self.assertNotIn(f"end msg {orphan}", lines)
+        self.assertEqual([x for x in lines if "clean unable" in x], [])
+        self.assertTrue(self.exists("mess", young))
+
+    def test_delivery_that_succeeds_during_the_exit_finishes_its_message(self):
+        held = self.start(answer=lambda sender, recipient: None)
+        self.inject("a@test.example", "slow@test.example")
+        n = self.new_msg(held.log, "a@test.example")
+        held.lspawn.wait_commands(1)
+        held.signal(signal.SIGTERM)
+        time.sleep(0.3)
+        self.assertIsNone(held.status)
+        held.lspawn.release("K", "delivered\n")
+        self.assertEqual(held.wait_exit(), 0)
+        lines = held.log.snapshot()
+        self.assertEqual(lines[-1], "status: exiting")
+        self.assertIn(f"end msg {n}", lines)  # finished in this run, not at the next start
+        self.assertLess(lines.index(f"end msg {n}"), len(lines) - 1)
+        self.assertEqual(self.queued_files(), [])
+
     def test_flush_and_queue_listing_with_mailctl(self):
         proc = run(self.root, "mailctl", "flush")
         self.assertEqual(proc.returncode, 111)
