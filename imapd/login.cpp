@@ -7,14 +7,6 @@ namespace imapd {
 
 namespace {
 
-std::string upper(std::string s)
-{
-    for (char& c : s)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 32);
-    return s;
-}
-
 LoginStep reply(std::string text, LoginAction action = LoginAction::none)
 {
     LoginStep s;

@@ -451,4 +451,12 @@ bool valid_mailbox_name(std::string_view name)
     return true;
 }
 
+std::string upper(std::string s)
+{
+    for (char& c : s)
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 32);
+    return s;
+}
+
 } // namespace imapd

@@ -119,6 +119,8 @@ private:
 };
 
 bool is_atom_char(char c);
+// ASCII letters to upper case (command names, keywords); other bytes unchanged.
+std::string upper(std::string s);
 // A string for a response: quoted when possible, a literal otherwise.
 std::string quote(std::string_view text);
 std::string nstring(std::optional<std::string_view> text);

@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "header.hpp"
+#include "parser.hpp"
 
 #include <cerrno>
 #include <poll.h>
@@ -10,14 +11,6 @@
 namespace imapd {
 
 namespace {
-
-std::string upper(std::string s)
-{
-    for (char& c : s)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 32);
-    return s;
-}
 
 char const* reply_word(int reply)
 {
