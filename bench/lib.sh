@@ -23,7 +23,7 @@ need_test_packages() {
 drop_leftover_account() {
     id "$1" >/dev/null 2>&1 || return 0
     case $(getent passwd "$1" | cut -d: -f6) in
-    /tmp/bench_smtp.*/home/$1 | /tmp/bench_delivery.*/home/$1) userdel "$1" ;;
+    */bench_smtp.*/home/$1 | */bench_delivery.*/home/$1) userdel "$1" ;;
     *) die "account $1 exists and is not a leftover of a benchmark" ;;
     esac
 }
@@ -82,7 +82,7 @@ alias_database =
 local_recipient_maps =
 biff = no
 maillog_file = $1/maillog
-maillog_file_prefixes = /tmp
+maillog_file_prefixes = $(dirname "$(dirname "$1")")
 EOF
 }
 # main.cf lines delivering pf.example with virtual(8) into $1/mail/USER/Maildir/ as the

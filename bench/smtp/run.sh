@@ -5,6 +5,9 @@
 #     N=5000 S=20 SIZE=4096 RUNS=3 TIMEOUT=300 sh bench/smtp/run.sh
 #     SMTPD=/path/to/smtpd sh bench/smtp/run.sh   (another build of smtpd, e.g. linked
 #                                                  statically, replaces ROOT/bin/smtpd)
+#     BASE=/mnt/ext4j sh bench/smtp/run.sh         (the temporary directory, and so both
+#                                                  queues and Maildirs, on another file
+#                                                  system; default /tmp)
 #
 # ours:    `make install` into a temporary ROOT, `mailctl init --hostname bench.example`,
 #          `ROOT/bin/start ./Maildir/` for the deliveries, and
@@ -26,7 +29,9 @@
 # middle of a 4 MB DATA, plaintext and after STARTTLS (bench/smtp/rss.py: VmHWM, VmRSS,
 # RssAnon in KiB; target for ours: under 2 MB per connection). "machine CPU" is all busy
 # CPU of the VM from the first connection until the last delivery, per message (other
-# load on the machine included).
+# load on the machine included). Last, "reception only": one more run of ours with no
+# send running (messages stay in the queue, removed afterwards), the ceiling of
+# tcpserver + smtpd + queue when no delivery competes for the CPU.
 # Every wait is bounded; the trap stops everything and removes the temporary directory
 # and the msbench account. Only loopback addresses are used.
 set -eu
@@ -47,7 +52,8 @@ done
 drop_leftover_account "$USER_NAME"
 make -j2 all >/dev/null
 
-W=$(mktemp -d /tmp/bench_smtp.XXXXXX)
+BASE=${BASE:-/tmp}
+W=$(mktemp -d "$BASE/bench_smtp.XXXXXX")
 chmod 755 "$W"
 ROOT=$W/ms
 PF=$W/pf
@@ -141,10 +147,12 @@ pf_check "$PF"
 
 # --- starting and stopping each system (outside the timings)
 listening() { python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null; }
-ours_start() { # $1: label
-    "$ROOT/bin/start" ./Maildir/ </dev/null >"$W/send.$1.log" 2>&1 &
-    SEND_PID=$!
-    wait_for 30 grep -qs '^status: local 0/' "$W/send.$1.log" || die "send did not start"
+ours_start() { # $1: label; $2: "nosend" starts only the SMTP side
+    if [ "${2:-}" != nosend ]; then
+        "$ROOT/bin/start" ./Maildir/ </dev/null >"$W/send.$1.log" 2>&1 &
+        SEND_PID=$!
+        wait_for 30 grep -qs '^status: local 0/' "$W/send.$1.log" || die "send did not start"
+    fi
     "$ROOT/bin/tcpserver" -v -H -R -l bench.example -x "$W/rules.cdb" -u "$(id -u msd)" \
         -g "$(id -g msd)" 127.0.0.1 "$OURS_PORT" "$ROOT/bin/smtpd" </dev/null \
         >"$W/tcpserver.$1.log" 2>&1 &
@@ -254,3 +262,18 @@ master=$(tr -d ' ' <"$PF/queue/pid/master.pid")
 set -- $(python3 bench/smtp/rss.py "$PF_PORT" "$master" "$USER_NAME@pf.example" 4194304 plain)
 echo "| Postfix (smtpd) | plain | $1 | $2 | $3 |"
 pf_stop
+
+# --- the reception ceiling: ours with no delivery running
+ours_start ceiling nosend
+c0=$(busy)
+t0=$(now)
+timeout "$TIMEOUT" smtp-source -s "$S" -m "$N" -l "$SIZE" -f bench@example.org \
+    -t "$USER_NAME@bench.example" "127.0.0.1:$OURS_PORT" >"$W/source.out" 2>&1 ||
+    die "smtp-source failed: $(tail -5 "$W/source.out")"
+t1=$(now)
+c1=$(busy)
+ours_stop
+queued=$(find "$ROOT/queue/todo" -type f | wc -l)
+[ "$queued" = "$N" ] || die "reception only: $queued of $N messages in todo/"
+echo "reception only (no send running): $(rate "$N" "$t0" "$t1") msg/s," \
+    "machine CPU $(per_msg_ms "$c0" "$c1") ms/msg ($queued messages queued)"
