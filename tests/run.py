@@ -7,6 +7,7 @@ per target, bounded in runs and time) and the integration tests in tests/integra
 the installed programs). Tests tagged [root] run only as root.
 """
 import argparse
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -51,24 +52,34 @@ def run_unit(build):
     return passed, failed
 
 
+def fuzz_one(build, source, seconds, runs):
+    """Runs one target on a copy of its corpus; returns (name, CompletedProcess)."""
+    name = source[:-4]
+    binary = os.path.join(build, name)
+    corpus_src = os.path.join(TOP, "fuzz", "corpus", name[: -len("_fuzz")])
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus")
+        if os.path.isdir(corpus_src):
+            shutil.copytree(corpus_src, corpus)
+        else:
+            os.mkdir(corpus)
+        proc = subprocess.run(
+            [binary, f"-max_total_time={seconds}", f"-runs={runs}",
+             f"-artifact_prefix={tmp}/", corpus],
+            cwd=tmp, capture_output=True, text=True, timeout=seconds + 120)
+    return name, proc
+
+
 def run_fuzz(seconds, runs):
+    """Every target for the same bounded time, as many at once as there are CPUs (each
+    libFuzzer run is one process on one CPU), reported in name order."""
     build = os.path.join(TOP, "build-fuzz")
     targets = sorted(f for f in os.listdir(os.path.join(TOP, "fuzz")) if f.endswith("_fuzz.cpp"))
     passed = failed = 0
-    for source in targets:
-        name = source[:-4]
-        binary = os.path.join(build, name)
-        corpus_src = os.path.join(TOP, "fuzz", "corpus", name[: -len("_fuzz")])
-        with tempfile.TemporaryDirectory() as tmp:
-            corpus = os.path.join(tmp, "corpus")
-            if os.path.isdir(corpus_src):
-                shutil.copytree(corpus_src, corpus)
-            else:
-                os.mkdir(corpus)
-            proc = subprocess.run(
-                [binary, f"-max_total_time={seconds}", f"-runs={runs}",
-                 f"-artifact_prefix={tmp}/", corpus],
-                cwd=tmp, capture_output=True, text=True, timeout=seconds + 120)
+    workers = max(1, min(len(targets), os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda t: fuzz_one(build, t, seconds, runs), targets))
+    for name, proc in results:
         if proc.returncode == 0:
             passed += 1
         else:
