@@ -12,6 +12,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -44,6 +45,9 @@ r = {{"pid": os.getpid(), "uid": os.getresuid(), "gid": os.getresgid(),
 mask = os.umask(0)
 os.umask(mask)
 r["umask"] = mask
+fields = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+r["sig_blocked"] = int(fields["SigBlk"], 16)
+r["sig_pending"] = int(fields["ShdPnd"], 16) | int(fields["SigPnd"], 16)
 r["fds"] = [kind(fd) for fd in range(12)]
 os.write(0, b"status: hello from send\n")
 r["lspawn_slots"] = os.read(2, 1)[0]
@@ -112,14 +116,17 @@ class StartTest(unittest.TestCase):
             f.write(text)
         os.chmod(path, 0o755)
 
-    def start(self, *args):
-        """Runs start until the stand-in has reported; returns (process, report, helpers)."""
+    def start(self, *args, signal_at_once=None):
+        """Runs start until the stand-in has reported; returns (process, report, helpers).
+        signal_at_once is sent to start as soon as it runs."""
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LEAKED_SECRET": "x"}
         if support.SAN == "1":
             env["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "")
         proc = subprocess.Popen([os.path.join(self.root, "bin", "start"), *args],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env)
+        if signal_at_once is not None:
+            proc.send_signal(signal_at_once)
         self.addCleanup(self.cleanup, proc)
         report = os.path.join(self.dir, "report")
         deadline = time.monotonic() + 15
@@ -221,6 +228,19 @@ class StartTest(unittest.TestCase):
                 return
             time.sleep(0.05)
         self.fail(f"still running: {alive}")
+
+    def test_signals_during_set_up_wait_for_send(self):
+        # TERM, ALRM and HUP stay blocked from start's first instruction until send takes
+        # them (send(8) handles TERM as an orderly exit): one sent while start is still
+        # setting up must neither kill it half-way nor be lost.
+        proc, r, helpers = self.start(signal_at_once=signal.SIGTERM)
+        self.assertIsNone(proc.poll())
+        for sig in (signal.SIGTERM, signal.SIGALRM, signal.SIGHUP):
+            self.assertTrue(r["sig_blocked"] & (1 << (sig - 1)), sig)
+        self.assertEqual(r["sig_pending"] & (1 << (signal.SIGTERM - 1)), 1 << (signal.SIGTERM - 1))
+        self.assert_helpers(helpers, "./Maildir/")
+        self.finish(proc)
+        self.assertEqual(proc.returncode, 0)
 
     def test_missing_program_is_a_temporary_failure(self):
         lspawn = os.path.join(self.root, "bin", "lspawn")
