@@ -16,22 +16,9 @@
 // non-punctuation byte, runs to the next ',' or the end). Blank lines and lines starting with
 // '#' are skipped; blanks around a line and a CR before its LF are stripped. The address is
 // split from the instructions at the first ':' that is followed by "allow" or "deny", so IPv6
-// addresses need no brackets. Address forms and their cdb keys:
-//     1.2.3.4            "1.2.3.4" (an exact address; no leading zeros)
-//     1.2.3. / 10.       "1.2.3." (a prefix of whole octets, ending in a dot)
-//     1.2.3.10-20        one key per value, "1.2.3.10" ... "1.2.3.20" (any one octet may be
-//                        a range a-b with a <= b <= 255; "1.2.3-5." gives three prefixes)
-//     10.0.0.0/8         CIDR. /8, /16, /24 are stored as the prefix ("10."), /32 as the
-//                        address; other lengths as "network/length" with the host bits zero
-//                        ("10.64.0.0/10", "0.0.0.0/0"); host bits set are an error
-//     2001:db8::1        an exact IPv6 address, stored in RFC 5952 form ("2001:db8::1");
-//                        ::ffff:a.b.c.d (IPv4-mapped) is stored as the IPv4 "a.b.c.d"
-//     2001:db8::/32      IPv6 CIDR, "network/length" in RFC 5952 form (/128 = the address)
-//     =host.example      "=host.example" (the client's host name; lower-cased)
-//     =.example          "=.example" (every host name ending in .example)
-//     =                  "=" (every client that has a host name)
-//     info@1.2.3.4       "info@1.2.3.4" (TCPREMOTEINFO at an exact address); info@=host
-//     (empty)            "" (everyone else)
+// addresses need no brackets. The address forms and the cdb keys they become (1.2.3.4,
+// 1.2.3., 1.2.3.10-20, 10.0.0.0/8, 2001:db8::/32, =host, =.suffix, =, info@address, empty
+// for everyone else) are listed in tcp_rule_keys.hpp.
 // Values, as ucspi-tcp's tcprules: "D\0" for deny (nothing for allow), then "+NAME=VALUE\0"
 // for each variable. Names are [A-Za-z_][A-Za-z0-9_]* up to 128 bytes and never LD_*
 // (loader variables would change the code the program runs); values hold no control
@@ -40,9 +27,9 @@
 //
 // lookup() tries, and the first key present wins (ucspi-tcp 0.88's order, CIDR added at the
 // prefix step): info@ip and info@=host (when info is known), ip, =host, then every shorter
-// prefix of the address from the longest (IPv4: lengths 31..0, each as the prefix or
-// CIDR key above; IPv6: 127..0), then =.suffix for each dot of the host name from the
-// left, "=" (when host is known), and "". IPv4 clients (v4-mapped ones included) match IPv4
+// prefix of the address from the longest (tcp_rule_keys.hpp's append_network_keys: IPv4
+// lengths 31..0, IPv6 127..0), then =.suffix for each dot of the host name from the left,
+// "=" (when host is known), and "". IPv4 clients (v4-mapped ones included) match IPv4
 // rules only; IPv6 clients IPv6 rules only. Errors: Cdb's, or Error::plain("rules value
 // too big") for a value over kMaxValueBytes; items of a value that are neither "D" nor a
 // valid "+NAME=VALUE" are skipped (Rule::skipped counts them), as ucspi-tcp does.
