@@ -7,75 +7,16 @@
 #include "received.hpp"
 
 #include <algorithm>
-#include <array>
 #include <ctime>
 #include <unistd.h>
 
 namespace smtpd {
 
-namespace {
-
-// A reply text from elsewhere (the queue's fd 6): printable ASCII only, bounded.
-std::string printable(std::string_view text)
-{
-    std::string out;
-    for (char c : text.substr(0, 400))
-        out += c >= ' ' && c <= '~' ? c : '?';
-    return out;
-}
-
-// "x.y.z" from the first "(#x.y.z)" in text whose class digit is want, else "".
-std::string enhanced_code_in(std::string_view text, char want)
-{
-    for (auto at = text.find("(#"); at != std::string_view::npos; at = text.find("(#", at + 2)) {
-        auto const end = text.find(')', at);
-        if (end == std::string_view::npos)
-            return "";
-        std::string_view const code = text.substr(at + 2, end - at - 2);
-        bool ok = code.size() >= 5 && code.size() <= 9 && code[0] == want && code[1] == '.'
-            && code.find_first_not_of("0123456789.") == std::string_view::npos;
-        if (ok)
-            return std::string(code);
-    }
-    return "";
-}
-
-std::string problem_reply(Problem problem)
-{
-    switch (problem) {
-    case Problem::bare_lf:
-        return "550 5.6.0 message refused: bare LF in the message (line ends must be CRLF)";
-    case Problem::bare_cr:
-        return "550 5.6.0 message refused: bare CR in the message (line ends must be CRLF)";
-    case Problem::too_big:
-        return "552 5.3.4 sorry, that message size exceeds my databytes limit";
-    case Problem::line_too_long:
-        return "550 5.6.0 message refused: a line longer than " + std::to_string(kMaxLineBytes)
-            + " bytes";
-    case Problem::too_many_hops:
-        return "554 5.4.6 too many hops, this message is looping";
-    case Problem::none:
-        break;
-    }
-    return "";
-}
-
-} // namespace
-
-std::string queue_failure_reply(std::string_view text)
-{
-    bool const permanent = !text.empty() && text[0] == 'D';
-    std::string_view const body = text.empty() ? "qq failure" : text.substr(1);
-    std::string code = enhanced_code_in(body, permanent ? '5' : '4');
-    if (code.empty())
-        code = permanent ? "5.3.0" : "4.3.0";
-    return std::string(permanent ? "554 " : "451 ") + code + " " + printable(body);
-}
-
 Session::Session(Config const& config)
     : m_config(config)
     , m_in(0, config.timeout_ms)
     , m_out(1, config.timeout_ms)
+    , m_reception(m_in)
     , m_mailboxes(config.root + "/users/recipients.cdb")
     , m_locals(config.root)
 {
@@ -264,23 +205,36 @@ void Session::rcpt(std::string_view arg)
     }
     if (address.size() > mta::kMaxAddressBytes)
         return reply("553 5.1.3 address too long");
+    if (!has_mailbox(to, address))
+        return;
+    m_tx.recipients.push_back(std::move(address));
+    reply("250 2.1.5 ok");
+}
+
+// A virtual mailbox, or (unless smtpd runs for one user) a local one; when there is none
+// or a table cannot be read, the reply (550, 451) is sent here.
+bool Session::has_mailbox(mta::Address const& to, std::string const& address)
+{
     auto mailbox = m_mailboxes.check(to.local, to.domain);
     if (!mailbox) {
         mta::log::warn("unable to read users/recipients.cdb", mailbox.error());
-        return reply("451 4.3.0 unable to read the recipient table");
+        reply("451 4.3.0 unable to read the recipient table");
+        return false;
     }
     if (*mailbox == Mailbox::not_virtual && !m_config.local_user) {
         mailbox = m_locals.check(to.local, to.domain);
         if (!mailbox) {
             mta::log::warn(
                 "unable to look up the local recipient " + safe_text(address), mailbox.error());
-            return reply("451 4.3.0 unable to look up the recipient, try again later");
+            reply("451 4.3.0 unable to look up the recipient, try again later");
+            return false;
         }
     }
-    if (*mailbox == Mailbox::unknown)
-        return reply("550 5.1.1 sorry, no mailbox here by that name");
-    m_tx.recipients.push_back(std::move(address));
-    reply("250 2.1.5 ok");
+    if (*mailbox == Mailbox::unknown) {
+        reply("550 5.1.1 sorry, no mailbox here by that name");
+        return false;
+    }
+    return true;
 }
 
 bool Session::transaction_ready(bool chunking)
@@ -323,26 +277,9 @@ void Session::data(std::string_view arg)
     reply("354 go ahead, end with <CRLF>.<CRLF>");
     flush();
     MessageFilter filter(Framing::dot, m_config.databytes);
-    read_data(*queue, filter);
+    if (auto st = m_reception.read_data(*queue, filter); !st)
+        input_failed(st.error());
     finish_message(*queue, filter);
-}
-
-// Reads up to and including CRLF.CRLF, a line or a buffer's worth at a time.
-void Session::read_data(mta::QueueClient& queue, MessageFilter& filter)
-{
-    while (!filter.ended()) {
-        auto got = m_in.get_line(m_line, mta::kBufferSize);
-        if (!got)
-            input_failed(got.error());
-        if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
-            ::_exit(0); // the client left in the middle: the queue removes its files
-        m_stored.clear();
-        filter.feed(m_line, m_stored);
-        if (*got == mta::LineStatus::line)
-            filter.feed("\n", m_stored);
-        if (!m_stored.empty())
-            queue.put(m_stored);
-    }
 }
 
 void Session::finish_message(mta::QueueClient& queue, MessageFilter& filter)
@@ -385,10 +322,7 @@ void Session::bdat(std::string_view arg)
     }
     read_chunk(size, &*m_tx.queue, &*m_tx.filter);
     if (last) {
-        m_stored.clear();
-        m_tx.filter->finish(m_stored);
-        if (!m_stored.empty())
-            m_tx.queue->put(m_stored);
+        m_reception.finish_chunks(*m_tx.queue, *m_tx.filter);
         mta::QueueClient queue = std::move(*m_tx.queue);
         MessageFilter filter = *m_tx.filter;
         return finish_message(queue, filter);
@@ -401,25 +335,12 @@ void Session::bdat(std::string_view arg)
     reply("250 2.0.0 " + std::to_string(size) + " octets received");
 }
 
-// Reads exactly size bytes of a chunk; without a queue they are thrown away.
+// Exactly size bytes of a chunk, into the queue or thrown away; ends the session when
+// reading fails.
 void Session::read_chunk(std::uint64_t size, mta::QueueClient* queue, MessageFilter* filter)
 {
-    std::array<char, mta::kBufferSize> buf;
-    while (size > 0) {
-        std::size_t const want = size < buf.size() ? static_cast<std::size_t>(size) : buf.size();
-        auto got = m_in.read(buf.data(), want);
-        if (!got)
-            input_failed(got.error());
-        if (*got == 0)
-            ::_exit(0);
-        size -= *got;
-        if (!filter)
-            continue;
-        m_stored.clear();
-        filter->feed(std::string_view(buf.data(), *got), m_stored);
-        if (!m_stored.empty())
-            queue->put(m_stored);
-    }
+    if (auto st = m_reception.read_chunk(size, queue, filter); !st)
+        input_failed(st.error());
 }
 
 void Session::reset()
@@ -511,28 +432,14 @@ void Session::auth(std::string_view arg)
         if (c >= 'a' && c <= 'z')
             c = static_cast<char>(c - 'a' + 'A');
     std::optional<Credentials> credentials;
-    if (mech == "PLAIN") {
-        std::optional<std::string> response;
-        if (initial)
-            response = std::string(*initial);
-        else
-            response = read_response("334 ");
-        if (!response)
-            return;
-        auto bytes = decode_base64(*response);
-        if (!bytes)
-            return error("501 5.5.2 cannot decode the response (base64 expected)");
-        credentials = parse_plain(*bytes);
-        std::fill(bytes->begin(), bytes->end(), '\0');
-        if (!credentials)
-            return error("501 5.5.2 malformed PLAIN response");
-    } else if (mech == "LOGIN") {
+    if (mech == "PLAIN")
+        credentials = read_plain(initial);
+    else if (mech == "LOGIN")
         credentials = read_login(initial);
-        if (!credentials)
-            return;
-    } else {
+    else
         return error("504 5.5.4 unrecognized authentication mechanism (PLAIN and LOGIN are)");
-    }
+    if (!credentials)
+        return;
     check_credentials(*credentials);
     std::fill(credentials->password.begin(), credentials->password.end(), '\0');
 }
@@ -563,6 +470,28 @@ std::optional<std::string> Session::read_response(std::string_view prompt)
     std::string response = m_line;
     std::fill(m_line.begin(), m_line.end(), '\0'); // it may hold a password
     return response;
+}
+
+// AUTH PLAIN: the message (RFC 4616) as the initial response or after an empty prompt.
+std::optional<Credentials> Session::read_plain(std::optional<std::string_view> initial)
+{
+    std::optional<std::string> response;
+    if (initial)
+        response = std::string(*initial);
+    else
+        response = read_response("334 ");
+    if (!response)
+        return std::nullopt;
+    auto bytes = decode_base64(*response);
+    if (!bytes) {
+        error("501 5.5.2 cannot decode the response (base64 expected)");
+        return std::nullopt;
+    }
+    auto credentials = parse_plain(*bytes);
+    std::fill(bytes->begin(), bytes->end(), '\0');
+    if (!credentials)
+        error("501 5.5.2 malformed PLAIN response");
+    return credentials;
 }
 
 // AUTH LOGIN: the user name (perhaps as the initial response) and the password, each in

@@ -18,6 +18,7 @@
 #include "local_recipients.hpp"
 #include "message.hpp"
 #include "queue_client.hpp"
+#include "reception.hpp"
 #include "tls.hpp"
 
 #include <optional>
@@ -53,6 +54,7 @@ private:
     void helo(std::string_view arg, bool esmtp);
     void mail(std::string_view arg);
     void rcpt(std::string_view arg);
+    bool has_mailbox(mta::Address const& to, std::string const& address);
     void data(std::string_view arg);
     void bdat(std::string_view arg);
     void starttls(std::string_view arg);
@@ -61,13 +63,13 @@ private:
 
     bool auth_offered() const;
     std::optional<std::string> read_response(std::string_view prompt);
+    std::optional<Credentials> read_plain(std::optional<std::string_view> initial);
     std::optional<Credentials> read_login(std::optional<std::string_view> initial);
     void check_credentials(Credentials const& credentials);
     bool sender_permitted(std::string_view sender);
 
     bool transaction_ready(bool chunking);
     std::optional<mta::QueueClient> open_queue(bool utf8);
-    void read_data(mta::QueueClient& queue, MessageFilter& filter);
     void read_chunk(std::uint64_t size, mta::QueueClient* queue, MessageFilter* filter);
     void finish_message(mta::QueueClient& queue, MessageFilter& filter);
     void reset();
@@ -82,6 +84,7 @@ private:
     Config const& m_config;
     mta::Reader m_in;
     mta::Writer m_out;
+    Reception m_reception; // DATA and BDAT bytes from m_in
     std::optional<mta::tls::Context> m_tls_context;
     std::optional<mta::tls::Session> m_tls;
     std::string m_helo;
@@ -94,11 +97,6 @@ private:
     int m_auth_failures = 0;
     std::optional<std::vector<AuthSender>> m_authsenders; // read at the first MAIL
     std::string m_line;
-    std::string m_stored;
 };
-
-// The reply for a queue program failure: "451 4.3.0 text" or "554 5.x.x text", with the
-// enhanced code taken from a "(#x.y.z)" in the text when there is one.
-std::string queue_failure_reply(std::string_view text);
 
 } // namespace smtpd
