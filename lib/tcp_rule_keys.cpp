@@ -222,15 +222,9 @@ AddressKeys v4_keys(std::string_view address)
 std::optional<std::string> host_key(std::string_view address)
 {
     std::string key(address);
-    for (size_t i = 1; i < key.size(); ++i) {
-        char& c = key[i];
-        if (c >= 'A' && c <= 'Z')
-            c = char(c - 'A' + 'a');
-        bool const ok
-            = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-        if (!ok)
+    for (size_t i = 1; i < key.size(); ++i)
+        if (!lower_host_byte(key[i]))
             return std::nullopt;
-    }
     return key;
 }
 
@@ -290,6 +284,13 @@ void append_network_keys(std::string_view ip, std::vector<std::string>& keys)
         for (unsigned len = 128; len-- > 0;)
             keys.push_back(key_v6(mask_v6(*v6, len), len));
     }
+}
+
+bool lower_host_byte(char& c)
+{
+    if (c >= 'A' && c <= 'Z')
+        c = char(c - 'A' + 'a');
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
 } // namespace mta::tcp_rules

@@ -50,4 +50,8 @@ AddressKeys address_keys(std::string_view address);
 // The prefix keys of a client's address (as tcpserver formats it), appended to keys.
 void append_network_keys(std::string_view ip, std::vector<std::string>& keys);
 
+// A byte of a host name as rules and tcpserver's TCPREMOTEHOST hold it: c lower-cased in
+// place; false unless it is then a letter, digit, '-', '.' or '_'.
+bool lower_host_byte(char& c);
+
 } // namespace mta::tcp_rules

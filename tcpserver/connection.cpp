@@ -4,6 +4,7 @@
 #include "ident.hpp"
 #include "listener.hpp"
 #include "process.hpp"
+#include "tcp_rule_keys.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -217,11 +218,7 @@ std::optional<std::string> clean_host_name(std::string_view name)
         return std::nullopt;
     std::string out;
     for (char c : name) {
-        if (c >= 'A' && c <= 'Z')
-            c = char(c - 'A' + 'a');
-        bool const ok
-            = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-        if (!ok)
+        if (!mta::tcp_rules::lower_host_byte(c))
             return std::nullopt;
         out += c;
     }
