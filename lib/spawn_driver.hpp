@@ -36,7 +36,9 @@
 // recipients for a group (longer output is cut by cut_report); each command field is at most
 // kSpawnMaxField bytes (longer: a D result). The driver never blocks on a child: it polls the
 // output pipes (non-blocking) and a pidfd per child. The command bytes and checks are in
-// lib/spawn_protocol.hpp.
+// lib/spawn_protocol.hpp, the slots and their output in lib/spawn_slot.hpp, and what the
+// spawner programs set up around the driver (root, queue account, the deliveries'
+// environment) in lib/spawner_site.hpp.
 //
 // Errors: serve_spawner fails only when the startup byte cannot be written or poll
 // fails. A failed result write stops further writes (send is gone), as in spawn.c, and
@@ -48,6 +50,7 @@
 #include "error.hpp"
 #include "process.hpp"
 #include "spawn_protocol.hpp"
+#include "spawner_site.hpp"
 
 #include <chrono>
 #include <fcntl.h>
@@ -91,20 +94,6 @@ public:
         ExitStatus status, std::string_view output, size_t recipients);
 };
 
-// What every spawner (lspawn, rspawn) finds at startup: the install root and the queue
-// account's uid (the owner every message file must have).
-struct SpawnerSite {
-    std::string root;
-    uid_t queue_uid = 0;
-};
-
-// The install root and the queue account. On failure `failed` is set to the fatal line's
-// text ("unable to find the install root", "unable to look up account msq").
-Result<SpawnerSite> find_spawner_site(std::string& failed);
-
-// chdir ROOT/queue/mess: message ids are relative to it. On failure `dir` is the folder.
-Status enter_message_dir(std::string const& root, std::string& dir);
-
 struct SpawnerOptions {
     unsigned slots = kSpawnSlots; // 1..255
     size_t report_limit = kSpawnReportLimit; // at least 100
@@ -115,10 +104,5 @@ struct SpawnerOptions {
 };
 
 Status serve_spawner(SpawnHook& hook, SpawnerOptions const& options, int in_fd = 0, int out_fd = 1);
-
-// The environment start gives send and the spawners, and the spawners give their
-// deliveries: PATH (this process's, or /usr/local/bin:/usr/bin:/bin), TZ when set, and
-// the sanitizer runtimes' options when set. Nothing else crosses into a delivery.
-std::vector<std::string> delivery_environment();
 
 } // namespace mta

@@ -1,7 +1,6 @@
 // tls - TLS 1.2 and 1.3 over descriptors with OpenSSL 3, for smtpd, remote, pop3d and imapd.
 //
-//     auto ctx = mta::tls::Context::server(root + "/control/tls/cert.pem",
-//                                          root + "/control/tls/key.pem");
+//     auto ctx = mta::tls::Context::server(cert_file, key_file);  // lib/tls_context.hpp
 //     if (!ctx) ...                               // no usable certificate: no STARTTLS
 //     in.discard_buffered();                      // pipelined plaintext after STARTTLS
 //     auto s = mta::tls::Session::accept(*ctx, 0, 1, 300 * 1000);
@@ -25,40 +24,19 @@
 // belongs to the open file description: a process sharing it sees it meanwhile.
 // Writes go to a pipe or socket whose reader may be gone: callers ignore SIGPIPE and get
 // EPIPE. A timeout is 0 for no limit. Errors are Error values with static texts; the
-// detailed OpenSSL text of the last failure is last_error_text().
-//
-// Server side: TLS 1.3 suites by OpenSSL's defaults, TLS 1.2 suites from OpenSSL's
-// DEFAULT list without weak ones, in the server's order; no session cache or tickets.
+// detailed OpenSSL text of the last failure is last_error_text(). The contexts (which
+// protocol versions and suites, certificates, CAs) are in lib/tls_context.hpp.
 #pragma once
 
 #include "buffer.hpp"
 #include "error.hpp"
+#include "tls_context.hpp"
 
-#include <memory>
 #include <string>
 
-typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
 
 namespace mta::tls {
-
-class Context {
-public:
-    // A server context with this certificate chain and private key (PEM files). Fails
-    // when either cannot be read or the key does not match the certificate.
-    static Result<Context> server(std::string const& cert_file, std::string const& key_file);
-    // A client context that verifies peers against the system's default CA store
-    // (ca_file, when not empty, replaces it: tests use their own CA).
-    static Result<Context> client(std::string const& ca_file = {});
-
-    SSL_CTX* get() const { return m_ctx.get(); }
-
-private:
-    struct Free {
-        void operator()(SSL_CTX* ctx) const;
-    };
-    std::unique_ptr<SSL_CTX, Free> m_ctx;
-};
 
 class Session {
 public:
@@ -113,9 +91,5 @@ private:
     int m_wfd_flags = -1;
     bool m_failed = false; // a fatal error or shutdown: no more reads, writes or close_notify
 };
-
-// OpenSSL's text for the most recent failure in this thread ("" when none), and clears
-// OpenSSL's error queue.
-std::string last_error_text();
 
 } // namespace mta::tls
