@@ -194,172 +194,199 @@ bool parse_date_arg(Cursor& c, time_t& out)
     return true;
 }
 
-// One branch (or table row) per search key of RFC 3501 6.4.4, kept in one function so the
-// grammar reads whole.
+using Op = SearchKey::Op;
+
+// Reads a search key's arguments into k, whose op, text and negate come from its KeyRule.
+using KeyArgParser = bool (*)(Cursor& c, int depth, SearchKey& k);
+
+bool takes_no_argument(Cursor&, int, SearchKey&)
+{
+    return true;
+}
+
+// SP astring: the value to look for in the field the key names (FROM, TO, ...).
+bool field_value_arg(Cursor& c, int, SearchKey& k)
+{
+    return parse_astring_arg(c, k.text2);
+}
+
+// SP astring: the text BODY and TEXT look for.
+bool text_arg(Cursor& c, int, SearchKey& k)
+{
+    return parse_astring_arg(c, k.text);
+}
+
+bool date_arg(Cursor& c, int, SearchKey& k)
+{
+    return parse_date_arg(c, k.date);
+}
+
+// HEADER: SP field-name SP value; the field name must not be empty.
+bool field_name_and_value_args(Cursor& c, int, SearchKey& k)
+{
+    return parse_astring_arg(c, k.text) && parse_astring_arg(c, k.text2) && !k.text.empty();
+}
+
+// KEYWORD and UNKEYWORD: SP flag-keyword.
+bool flag_keyword_arg(Cursor& c, int, SearchKey& k)
+{
+    if (!c.sp())
+        return false;
+    auto word = c.atom();
+    if (!word)
+        return false;
+    k.text = *word;
+    return true;
+}
+
+// LARGER and SMALLER: SP number.
+bool size_arg(Cursor& c, int, SearchKey& k)
+{
+    auto n = c.sp() ? c.number() : std::nullopt;
+    if (!n)
+        return false;
+    k.number = *n;
+    return true;
+}
+
+bool sequence_set(Cursor& c, SearchKey& k)
+{
+    auto set = c.seq_set();
+    if (!set)
+        return false;
+    k.set = std::move(*set);
+    return true;
+}
+
+bool uid_set_arg(Cursor& c, int, SearchKey& k)
+{
+    return c.sp() && sequence_set(c, k);
+}
+
+// A search-key one level deeper, appended to k's children.
+bool append_child_key(Cursor& c, int depth, SearchKey& k)
+{
+    auto child = parse_search_key(c, depth + 1);
+    if (!child)
+        return false;
+    k.children.push_back(std::move(*child));
+    return true;
+}
+
+// NOT: SP search-key.
+bool child_key_arg(Cursor& c, int depth, SearchKey& k)
+{
+    return c.sp() && append_child_key(c, depth, k);
+}
+
+// OR: SP search-key SP search-key.
+bool two_child_keys_args(Cursor& c, int depth, SearchKey& k)
+{
+    for (int i = 0; i < 2; ++i)
+        if (!child_key_arg(c, depth, k))
+            return false;
+    return true;
+}
+
+// MODSEQ (RFC 7162 3.1.5): SP [entry-name SP entry-type SP] mod-sequence-value.
+bool modseq_args(Cursor& c, int, SearchKey& k)
+{
+    if (!c.sp())
+        return false;
+    if (c.peek() == '"') { // entry name and type: accepted, not used
+        if (!c.string() || !c.sp() || !c.atom() || !c.sp())
+            return false;
+    }
+    auto n = c.number64();
+    if (!n)
+        return false;
+    k.number = *n;
+    return true;
+}
+
+struct KeyRule {
+    std::string_view word;
+    Op op;
+    bool negate; // UN... keys
+    KeyArgParser args;
+    char const* text = ""; // the flag or header field the key itself implies
+};
+
+// The search keys of RFC 3501 6.4.4 (and MODSEQ), one row each, so the grammar reads whole.
+constexpr KeyRule kKeyRules[] = {
+    { "ANSWERED", Op::flag, false, takes_no_argument, "\\Answered" },
+    { "DELETED", Op::flag, false, takes_no_argument, "\\Deleted" },
+    { "DRAFT", Op::flag, false, takes_no_argument, "\\Draft" },
+    { "FLAGGED", Op::flag, false, takes_no_argument, "\\Flagged" },
+    { "SEEN", Op::flag, false, takes_no_argument, "\\Seen" },
+    { "UNANSWERED", Op::flag, true, takes_no_argument, "\\Answered" },
+    { "UNDELETED", Op::flag, true, takes_no_argument, "\\Deleted" },
+    { "UNDRAFT", Op::flag, true, takes_no_argument, "\\Draft" },
+    { "UNFLAGGED", Op::flag, true, takes_no_argument, "\\Flagged" },
+    { "UNSEEN", Op::flag, true, takes_no_argument, "\\Seen" },
+    { "BCC", Op::header, false, field_value_arg, "Bcc" },
+    { "CC", Op::header, false, field_value_arg, "Cc" },
+    { "FROM", Op::header, false, field_value_arg, "From" },
+    { "SUBJECT", Op::header, false, field_value_arg, "Subject" },
+    { "TO", Op::header, false, field_value_arg, "To" },
+    { "BEFORE", Op::before, false, date_arg },
+    { "ON", Op::on, false, date_arg },
+    { "SINCE", Op::since, false, date_arg },
+    { "SENTBEFORE", Op::sent_before, false, date_arg },
+    { "SENTON", Op::sent_on, false, date_arg },
+    { "SENTSINCE", Op::sent_since, false, date_arg },
+    { "ALL", Op::all, false, takes_no_argument },
+    { "NEW", Op::new_, false, takes_no_argument },
+    { "OLD", Op::old, false, takes_no_argument },
+    { "RECENT", Op::recent, false, takes_no_argument },
+    { "UNKEYWORD", Op::flag, true, flag_keyword_arg },
+    { "KEYWORD", Op::flag, false, flag_keyword_arg },
+    { "HEADER", Op::header, false, field_name_and_value_args },
+    { "BODY", Op::body, false, text_arg },
+    { "TEXT", Op::text, false, text_arg },
+    { "LARGER", Op::larger, false, size_arg },
+    { "SMALLER", Op::smaller, false, size_arg },
+    { "UID", Op::uid_set, false, uid_set_arg },
+    { "NOT", Op::not_, false, child_key_arg },
+    { "OR", Op::or_, false, two_child_keys_args },
+    { "MODSEQ", Op::modseq, false, modseq_args },
+};
+
+// After "(": search-key *(SP search-key) ")", all of which must match.
+std::optional<SearchKey> parse_key_list(Cursor& c, int depth)
+{
+    SearchKey k;
+    k.op = Op::and_;
+    while (true) {
+        if (!append_child_key(c, depth, k))
+            return std::nullopt;
+        if (c.eat(')'))
+            return k;
+        if (!c.sp())
+            return std::nullopt;
+    }
+}
+
+// search-key (RFC 3501 6.4.4): a parenthesised list, a sequence set or a row of kKeyRules.
 std::optional<SearchKey> parse_search_key_inner(Cursor& c, int depth)
 {
-    using Op = SearchKey::Op;
+    if (c.eat('('))
+        return parse_key_list(c, depth);
     SearchKey k;
-    auto flag_key = [&](char const* flag, bool negate) {
-        k.op = Op::flag;
-        k.text = flag;
-        k.negate = negate;
-        return k;
-    };
-    if (c.eat('(')) {
-        k.op = Op::and_;
-        while (true) {
-            auto child = parse_search_key(c, depth + 1);
-            if (!child)
-                return std::nullopt;
-            k.children.push_back(std::move(*child));
-            if (c.eat(')'))
-                return k;
-            if (!c.sp())
-                return std::nullopt;
-        }
-    }
     if (c.peek() == '*' || (c.peek() >= '1' && c.peek() <= '9')) {
-        auto set = c.seq_set();
-        if (!set)
-            return std::nullopt;
         k.op = Op::set;
-        k.set = std::move(*set);
-        return k;
-    }
-    struct Simple {
-        char const* word;
-        char const* flag;
-        bool negate;
-    };
-    static constexpr Simple kFlags[]
-        = { { "ANSWERED", "\\Answered", false }, { "DELETED", "\\Deleted", false },
-              { "DRAFT", "\\Draft", false }, { "FLAGGED", "\\Flagged", false },
-              { "SEEN", "\\Seen", false }, { "UNANSWERED", "\\Answered", true },
-              { "UNDELETED", "\\Deleted", true }, { "UNDRAFT", "\\Draft", true },
-              { "UNFLAGGED", "\\Flagged", true }, { "UNSEEN", "\\Seen", true } };
-    for (auto const& f : kFlags)
-        if (c.keyword(f.word))
-            return flag_key(f.flag, f.negate);
-    struct Header {
-        char const* word;
-        char const* field;
-    };
-    static constexpr Header kHeaders[] = { { "BCC", "Bcc" }, { "CC", "Cc" }, { "FROM", "From" },
-        { "SUBJECT", "Subject" }, { "TO", "To" } };
-    for (auto const& h : kHeaders) {
-        if (c.keyword(h.word)) {
-            k.op = Op::header;
-            k.text = h.field;
-            if (!parse_astring_arg(c, k.text2))
-                return std::nullopt;
-            return k;
-        }
-    }
-    struct Dated {
-        char const* word;
-        Op op;
-    };
-    static constexpr Dated kDates[] = { { "BEFORE", Op::before }, { "ON", Op::on },
-        { "SINCE", Op::since }, { "SENTBEFORE", Op::sent_before }, { "SENTON", Op::sent_on },
-        { "SENTSINCE", Op::sent_since } };
-    for (auto const& d : kDates) {
-        if (c.keyword(d.word)) {
-            k.op = d.op;
-            if (!parse_date_arg(c, k.date))
-                return std::nullopt;
-            return k;
-        }
-    }
-    if (c.keyword("ALL"))
-        return k;
-    if (c.keyword("NEW")) {
-        k.op = Op::new_;
-        return k;
-    }
-    if (c.keyword("OLD")) {
-        k.op = Op::old;
-        return k;
-    }
-    if (c.keyword("RECENT")) {
-        k.op = Op::recent;
-        return k;
-    }
-    bool const unkeyword = c.keyword("UNKEYWORD");
-    if (unkeyword || c.keyword("KEYWORD")) {
-        bool const negate = unkeyword;
-        if (!c.sp())
-            return std::nullopt;
-        auto word = c.atom();
-        if (!word)
-            return std::nullopt;
-        k.op = Op::flag;
-        k.text = *word;
-        k.negate = negate;
-        return k;
-    }
-    if (c.keyword("HEADER")) {
-        k.op = Op::header;
-        if (!parse_astring_arg(c, k.text) || !parse_astring_arg(c, k.text2) || k.text.empty())
+        if (!sequence_set(c, k))
             return std::nullopt;
         return k;
     }
-    bool const body = c.keyword("BODY");
-    if (body || c.keyword("TEXT")) {
-        k.op = body ? Op::body : Op::text;
-        if (!parse_astring_arg(c, k.text))
+    for (auto const& rule : kKeyRules) {
+        if (!c.keyword(rule.word))
+            continue;
+        k.op = rule.op;
+        k.text = rule.text;
+        k.negate = rule.negate;
+        if (!rule.args(c, depth, k))
             return std::nullopt;
-        return k;
-    }
-    bool const larger = c.keyword("LARGER");
-    if (larger || c.keyword("SMALLER")) {
-        k.op = larger ? Op::larger : Op::smaller;
-        auto n = c.sp() ? c.number() : std::nullopt;
-        if (!n)
-            return std::nullopt;
-        k.number = *n;
-        return k;
-    }
-    if (c.keyword("UID")) {
-        auto set = c.sp() ? c.seq_set() : std::nullopt;
-        if (!set)
-            return std::nullopt;
-        k.op = Op::uid_set;
-        k.set = std::move(*set);
-        return k;
-    }
-    if (c.keyword("NOT")) {
-        auto child = c.sp() ? parse_search_key(c, depth + 1) : std::nullopt;
-        if (!child)
-            return std::nullopt;
-        k.op = Op::not_;
-        k.children.push_back(std::move(*child));
-        return k;
-    }
-    if (c.keyword("OR")) {
-        auto a = c.sp() ? parse_search_key(c, depth + 1) : std::nullopt;
-        if (!a)
-            return std::nullopt;
-        auto b = c.sp() ? parse_search_key(c, depth + 1) : std::nullopt;
-        if (!b)
-            return std::nullopt;
-        k.op = Op::or_;
-        k.children.push_back(std::move(*a));
-        k.children.push_back(std::move(*b));
-        return k;
-    }
-    if (c.keyword("MODSEQ")) {
-        if (!c.sp())
-            return std::nullopt;
-        if (c.peek() == '"') { // entry name and type: accepted, not used
-            if (!c.string() || !c.sp() || !c.atom() || !c.sp())
-                return std::nullopt;
-        }
-        auto n = c.number64();
-        if (!n)
-            return std::nullopt;
-        k.op = Op::modseq;
-        k.number = *n;
         return k;
     }
     return std::nullopt;
