@@ -95,7 +95,44 @@ bool same_time(struct timespec a, struct timespec b)
     return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
+using TimedFile = std::pair<struct timespec, Scanned>; // a file and its mtime
+
+// Delivery order: mtime, then the time in the name, then the name.
+bool delivered_before(TimedFile const& a, TimedFile const& b)
+{
+    if (a.first.tv_sec != b.first.tv_sec)
+        return a.first.tv_sec < b.first.tv_sec;
+    if (a.first.tv_nsec != b.first.tv_nsec)
+        return a.first.tv_nsec < b.first.tv_nsec;
+    auto const ta = name_time(a.second.name);
+    auto const tb = name_time(b.second.name);
+    if (ta != tb)
+        return ta < tb;
+    return a.second.name < b.second.name;
+}
+
+// Takes the files out of `files` (their names move) and returns them in delivery order.
+std::vector<Scanned> in_delivery_order(
+    std::string const& dir, std::unordered_map<std::string, Scanned>& files)
+{
+    std::vector<TimedFile> timed;
+    for (auto& [base, s] : files) {
+        struct timespec t = mtime_of(dir + (s.in_new ? "/new/" : "/cur/") + s.name);
+        timed.emplace_back(t, std::move(s));
+    }
+    std::sort(timed.begin(), timed.end(), delivered_before);
+    std::vector<Scanned> out;
+    out.reserve(timed.size());
+    for (auto& [t, s] : timed)
+        out.push_back(std::move(s));
+    return out;
+}
+
 } // namespace
+
+struct Folder::Disk {
+    std::unordered_map<std::string, Scanned> files; // by base name; cur/ wins over new/
+};
 
 class Folder::Lock {
 public:
@@ -276,17 +313,34 @@ mta::Status Folder::sync_locked()
         return st;
     if (auto st = load_keywords(); !st)
         return st;
-    std::unordered_map<std::string, Scanned> disk;
-    if (auto st = scan(m_dir, true, disk); !st)
+    Disk disk;
+    if (auto st = scan(m_dir, true, disk.files); !st)
         return st;
-    if (auto st = scan(m_dir, false, disk); !st)
+    if (auto st = scan(m_dir, false, disk.files); !st)
         return st;
-    bool changed = m_list_fresh;
     std::vector<Record> kept;
-    kept.reserve(disk.size());
+    bool const known_changed = keep_known(records, disk, kept);
+    bool const any_unlisted = !disk.files.empty();
+    if (auto st = add_unlisted(disk, kept); !st)
+        return st;
+    std::vector<uint32_t> const moved = move_new_to_cur(kept);
+    if (m_list_fresh || known_changed || any_unlisted || !moved.empty()) {
+        if (auto st = write_uidlist(kept); !st)
+            return st;
+    }
+    update_view(old_validity, std::move(kept), moved);
+    return {};
+}
+
+// Moves the records whose files still exist to kept, following renames (a new modseq when
+// the flags changed), and takes their files out of disk. Returns whether the list changed.
+bool Folder::keep_known(std::vector<Record>& records, Disk& disk, std::vector<Record>& kept)
+{
+    bool changed = false;
+    kept.reserve(disk.files.size());
     for (auto& r : records) {
-        auto it = disk.find(base_of(r.name));
-        if (it == disk.end()) {
+        auto it = disk.files.find(base_of(r.name));
+        if (it == disk.files.end()) {
             changed = true;
             ++m_highestmodseq;
             continue;
@@ -299,59 +353,56 @@ mta::Status Folder::sync_locked()
             changed = true;
         }
         kept.push_back(std::move(r));
-        disk.erase(it);
+        disk.files.erase(it);
     }
-    // Messages new to the list get UIDs in delivery order (mtime, then name).
-    std::vector<std::pair<struct timespec, Scanned>> fresh;
-    for (auto& [base, s] : disk) {
-        struct timespec t = mtime_of(m_dir + (s.in_new ? "/new/" : "/cur/") + s.name);
-        fresh.emplace_back(t, std::move(s));
-    }
-    std::sort(fresh.begin(), fresh.end(), [](auto const& a, auto const& b) {
-        if (a.first.tv_sec != b.first.tv_sec)
-            return a.first.tv_sec < b.first.tv_sec;
-        if (a.first.tv_nsec != b.first.tv_nsec)
-            return a.first.tv_nsec < b.first.tv_nsec;
-        auto const ta = name_time(a.second.name);
-        auto const tb = name_time(b.second.name);
-        if (ta != tb)
-            return ta < tb;
-        return a.second.name < b.second.name;
-    });
-    for (auto& [t, s] : fresh) {
+    return changed;
+}
+
+// Messages new to the list (the files left in disk) get UIDs in delivery order.
+mta::Status Folder::add_unlisted(Disk& disk, std::vector<Record>& kept)
+{
+    for (auto& s : in_delivery_order(m_dir, disk.files)) {
         if (m_uidnext == UINT32_MAX)
             return mta::Error::plain("UIDs exhausted");
         kept.push_back({ m_uidnext++, ++m_highestmodseq, s.in_new, std::move(s.name) });
-        changed = true;
     }
+    return {};
+}
+
+// A writable folder moves its new/ files to cur/ (a name without flags gets ":2,").
+// Returns the UIDs moved, in ascending order like the records.
+std::vector<uint32_t> Folder::move_new_to_cur(std::vector<Record>& records)
+{
     std::vector<uint32_t> moved;
-    if (m_writable) {
-        for (auto& r : kept) {
-            if (!r.in_new)
-                continue;
-            std::string const to = r.name.find(':') == std::string::npos ? r.name + ":2," : r.name;
-            if (::rename((m_dir + "/new/" + r.name).c_str(), (m_dir + "/cur/" + to).c_str()) == 0) {
-                r.name = to;
-                r.in_new = false;
-                moved.push_back(r.uid);
-                changed = true;
-            }
+    if (!m_writable)
+        return moved;
+    for (auto& r : records) {
+        if (!r.in_new)
+            continue;
+        std::string const to = r.name.find(':') == std::string::npos ? r.name + ":2," : r.name;
+        if (::rename((m_dir + "/new/" + r.name).c_str(), (m_dir + "/cur/" + to).c_str()) == 0) {
+            r.name = to;
+            r.in_new = false;
+            moved.push_back(r.uid);
         }
     }
-    if (changed) {
-        if (auto st = write_uidlist(kept); !st)
-            return st;
-    }
+    return moved;
+}
+
+// Makes records the list of the folder and brings the view up to it: a new UIDVALIDITY
+// expunges the whole view; the messages moved from new/ are \Recent for this session.
+void Folder::update_view(
+    uint32_t old_validity, std::vector<Record> records, std::vector<uint32_t> const& moved)
+{
     if (old_validity != 0 && old_validity != m_uidvalidity) {
         for (auto& m : m_view)
             m.expunged = true; // the client must start over: all of them are gone
     }
-    m_records = std::move(kept);
+    m_records = std::move(records);
     merge(m_records);
     for (auto& m : m_view)
         if (std::binary_search(moved.begin(), moved.end(), m.uid))
             m.recent = true;
-    return {};
 }
 
 void Folder::merge(std::vector<Record> const& records)

@@ -97,7 +97,13 @@ private:
         std::string name;
     };
     class Lock;
+    struct Disk; // the files found in new/ and cur/ (folder.cpp)
     mta::Status sync_locked();
+    bool keep_known(std::vector<Record>& records, Disk& disk, std::vector<Record>& kept);
+    mta::Status add_unlisted(Disk& disk, std::vector<Record>& kept);
+    std::vector<uint32_t> move_new_to_cur(std::vector<Record>& records);
+    void update_view(
+        uint32_t old_validity, std::vector<Record> records, std::vector<uint32_t> const& moved);
     mta::Status read_uidlist(std::vector<Record>& records);
     mta::Status write_uidlist(std::vector<Record> const& records);
     mta::Status load_keywords();
