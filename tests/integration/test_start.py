@@ -116,17 +116,22 @@ class StartTest(unittest.TestCase):
             f.write(text)
         os.chmod(path, 0o755)
 
-    def start(self, *args, signal_at_once=None):
+    def start(self, *args, signal_when_started=None):
         """Runs start until the stand-in has reported; returns (process, report, helpers).
-        signal_at_once is sent to start as soon as it runs."""
+        signal_when_started is sent to start's process as soon as its first helper runs:
+        start is then past its first instruction, before or after its exec of send."""
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LEAKED_SECRET": "x"}
         if support.SAN == "1":
             env["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "")
         proc = subprocess.Popen([os.path.join(self.root, "bin", "start"), *args],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env)
-        if signal_at_once is not None:
-            proc.send_signal(signal_at_once)
+        if signal_when_started is not None:
+            deadline = time.monotonic() + 15
+            while not children_of(proc.pid) and proc.poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.001)
+            proc.send_signal(signal_when_started)
         self.addCleanup(self.cleanup, proc)
         report = os.path.join(self.dir, "report")
         deadline = time.monotonic() + 15
@@ -231,9 +236,10 @@ class StartTest(unittest.TestCase):
 
     def test_signals_during_set_up_wait_for_send(self):
         # TERM, ALRM and HUP stay blocked from start's first instruction until send takes
-        # them (send(8) handles TERM as an orderly exit): one sent while start is still
-        # setting up must neither kill it half-way nor be lost.
-        proc, r, helpers = self.start(signal_at_once=signal.SIGTERM)
+        # them (send(8) handles TERM as an orderly exit): one sent once start has begun
+        # starting its helpers must neither kill it half-way nor be lost. (Before main()
+        # a TERM ends start before it has started anything, which is harmless.)
+        proc, r, helpers = self.start(signal_when_started=signal.SIGTERM)
         self.assertIsNone(proc.poll())
         for sig in (signal.SIGTERM, signal.SIGALRM, signal.SIGHUP):
             self.assertTrue(r["sig_blocked"] & (1 << (sig - 1)), sig)
