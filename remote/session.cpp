@@ -33,6 +33,38 @@ std::string path(std::string const& address)
     return "<" + mta::quote_local(local) + "@" + std::string(domain) + ">";
 }
 
+bool envelope_needs_utf8(Config const& c)
+{
+    bool utf8 = needs_utf8(c.sender);
+    for (auto const& r : c.recipients)
+        utf8 = utf8 || needs_utf8(r);
+    return utf8;
+}
+
+std::string mail_command(
+    std::string const& sender, Extensions const& ext, MessageFacts const& facts, bool utf8)
+{
+    std::string mail = "MAIL FROM:" + path(sender);
+    if (ext.size)
+        mail += " SIZE=" + std::to_string(facts.wire_size);
+    if (facts.eightbit && ext.eightbitmime)
+        mail += " BODY=8BITMIME";
+    if (utf8)
+        mail += " SMTPUTF8";
+    mail += "\r\n";
+    return mail;
+}
+
+// MAIL, the RCPTs and DATA in one write.
+std::string pipelined(std::string const& mail, std::vector<std::string> const& rcpts)
+{
+    std::string all = mail;
+    for (auto const& r : rcpts)
+        all += r;
+    all += "DATA\r\n";
+    return all;
+}
+
 class Conversation {
 public:
     Conversation(mta::Fd fd, SessionParams const& p)
@@ -58,7 +90,12 @@ private:
     // EHLO, falling back to HELO; nullopt when the name was accepted.
     std::optional<Attempt> greet(Extensions& ext);
     std::optional<Attempt> starttls(Extensions& ext);
+    std::optional<Attempt> handshake(bool required);
     Attempt transaction(Extensions const& ext);
+    mta::Result<size_t> recipients(std::vector<std::string> const& rcpts, bool pipelining);
+    Attempt pipelined_data(size_t accepted);
+    Attempt lockstep_data(size_t accepted);
+    Attempt after_data(Reply const& reply);
     Attempt data();
 
     SessionParams const& m_p;
@@ -149,6 +186,20 @@ std::optional<Attempt> Conversation::starttls(Extensions& ext)
         return std::nullopt;
     }
     m_in.discard_buffered();
+    if (auto end = handshake(required))
+        return end;
+    r = command("EHLO " + m_p.config.helohost);
+    if (!r)
+        return died(r.error());
+    if (r->code != 250)
+        return finish('Z', "Connected to " + m_name + " but my name was rejected.\n" + said(*r));
+    ext = parse_ehlo(r->text);
+    return std::nullopt;
+}
+
+// The TLS handshake after the 220 to STARTTLS, and its note; nullopt when it holds.
+std::optional<Attempt> Conversation::handshake(bool required)
+{
     auto ctx = m_p.tls.get();
     if (!ctx)
         return Attempt { required ? Attempt::End::next : Attempt::End::plaintext, {},
@@ -170,12 +221,6 @@ std::optional<Attempt> Conversation::starttls(Extensions& ext)
         + (verified ? "verified" : "not verified (" + m_tls->verify_text() + ")") + ".\n";
     if (required && !verified)
         return next("TLS certificate of " + m_name + " not verified: " + m_tls->verify_text());
-    r = command("EHLO " + m_p.config.helohost);
-    if (!r)
-        return died(r.error());
-    if (r->code != 250)
-        return finish('Z', "Connected to " + m_name + " but my name was rejected.\n" + said(*r));
-    ext = parse_ehlo(r->text);
     return std::nullopt;
 }
 
@@ -198,33 +243,16 @@ Attempt Conversation::run()
 Attempt Conversation::transaction(Extensions const& ext)
 {
     Config const& c = m_p.config;
-    bool utf8 = needs_utf8(c.sender);
-    for (auto const& r : c.recipients)
-        utf8 = utf8 || needs_utf8(r);
+    bool const utf8 = envelope_needs_utf8(c);
     if (utf8 && !ext.smtputf8)
         return finish(
             'D', "The envelope needs SMTPUTF8, which " + m_name + " does not support. (#5.6.7)\n");
-    std::string mail = "MAIL FROM:" + path(c.sender);
-    if (ext.size)
-        mail += " SIZE=" + std::to_string(m_p.facts.wire_size);
-    if (m_p.facts.eightbit && ext.eightbitmime)
-        mail += " BODY=8BITMIME";
-    if (utf8)
-        mail += " SMTPUTF8";
-    mail += "\r\n";
+    std::string const mail = mail_command(c.sender, ext, m_p.facts, utf8);
     std::vector<std::string> rcpts;
     for (auto const& r : c.recipients)
         rcpts.push_back("RCPT TO:" + path(r) + "\r\n");
-    if (ext.pipelining) {
-        std::string all = mail;
-        for (auto const& r : rcpts)
-            all += r;
-        all += "DATA\r\n";
-        if (auto st = send_now(all); !st)
-            return died(st.error());
-    } else if (auto st = send_now(mail); !st) {
+    if (auto st = send_now(ext.pipelining ? pipelined(mail, rcpts) : mail); !st)
         return died(st.error());
-    }
     auto mail_reply = read_reply(m_in);
     if (!mail_reply)
         return died(mail_reply.error());
@@ -233,14 +261,23 @@ Attempt Conversation::transaction(Extensions const& ext)
         return finish(mail_reply->permanent() ? 'D' : 'Z',
             "Connected to " + m_name + " but sender was rejected.\n" + said(*mail_reply));
     }
+    auto accepted = recipients(rcpts, ext.pipelining);
+    if (!accepted)
+        return died(accepted.error());
+    return ext.pipelining ? pipelined_data(*accepted) : lockstep_data(*accepted);
+}
+
+// The RCPT replies as records; how many recipients the server took.
+mta::Result<size_t> Conversation::recipients(std::vector<std::string> const& rcpts, bool pipelining)
+{
     size_t accepted = 0;
     for (auto const& r : rcpts) {
-        if (!ext.pipelining)
+        if (!pipelining)
             if (auto st = send_now(r); !st)
-                return died(st.error());
+                return st.error();
         auto reply = read_reply(m_in);
         if (!reply)
-            return died(reply.error());
+            return reply.error();
         if (reply->permanent())
             m_records += record('h', m_name + " does not like recipient.\n" + said(*reply));
         else if (!reply->positive())
@@ -250,28 +287,38 @@ Attempt Conversation::transaction(Extensions const& ext)
             ++accepted;
         }
     }
-    if (ext.pipelining) {
-        auto reply = read_reply(m_in);
-        if (!reply)
-            return died(reply.error());
-        if (accepted == 0) {
-            if (reply->code == 354) // a broken server: end the empty message
-                (void)(m_out.put(".\r\n") && m_out.flush());
-            return finish('D', "Giving up on " + m_name + ".\n");
-        }
-        if (reply->code != 354)
-            return finish(reply->permanent() ? 'D' : 'Z',
-                m_name + " failed on DATA command.\n" + said(*reply));
-        return data();
+    return accepted;
+}
+
+// The DATA reply is already on its way: read it even when no recipient was taken.
+Attempt Conversation::pipelined_data(size_t accepted)
+{
+    auto reply = read_reply(m_in);
+    if (!reply)
+        return died(reply.error());
+    if (accepted == 0) {
+        if (reply->code == 354) // a broken server: end the empty message
+            (void)(m_out.put(".\r\n") && m_out.flush());
+        return finish('D', "Giving up on " + m_name + ".\n");
     }
+    return after_data(*reply);
+}
+
+Attempt Conversation::lockstep_data(size_t accepted)
+{
     if (accepted == 0)
         return finish('D', "Giving up on " + m_name + ".\n");
     auto reply = command("DATA");
     if (!reply)
         return died(reply.error());
-    if (reply->code != 354)
+    return after_data(*reply);
+}
+
+Attempt Conversation::after_data(Reply const& reply)
+{
+    if (reply.code != 354)
         return finish(
-            reply->permanent() ? 'D' : 'Z', m_name + " failed on DATA command.\n" + said(*reply));
+            reply.permanent() ? 'D' : 'Z', m_name + " failed on DATA command.\n" + said(reply));
     return data();
 }
 

@@ -73,6 +73,60 @@ bool remove_bounce(std::string const& path, ActivityLog& log)
     return false;
 }
 
+// Why a bounce is dropped rather than sent; nullptr when it is sent.
+char const* discard_reason(std::string const& sender, Config const& config)
+{
+    if (sender == kDoubleBounceSender)
+        return "triple bounce";
+    if (sender.empty() && config.doublebounceto.empty())
+        return "double bounce";
+    return nullptr;
+}
+
+// The DSN of message id to sender (empty: a double bounce to doublebounceto).
+Dsn make_dsn(Config const& config, unsigned long id, time_t now, Info const& info,
+    std::string const& sender, std::string const& reports, Original const& original)
+{
+    Dsn dsn;
+    dsn.reporting_host = config.bouncehost;
+    dsn.from = config.bouncefrom + "@" + config.bouncehost;
+    dsn.to = sender.empty() ? config.doublebounceto + "@" + config.doublebouncehost : sender;
+    dsn.return_path = info.sender;
+    dsn.double_bounce = sender.empty();
+    dsn.now = now;
+    dsn.arrival = info.birth;
+    dsn.message_id = number(static_cast<unsigned long>(now)) + "."
+        + number(static_cast<unsigned long>(::getpid())) + "." + number(id) + ".bounce@"
+        + config.bouncehost;
+    dsn.failed = parse_bounce_paragraphs(reports);
+    dsn.original = original.text;
+    dsn.headers_only = original.headers_only;
+    return dsn;
+}
+
+// The DSN through the queue program, and its log line; false after a warning.
+bool queue_dsn(std::string const& root, Dsn const& dsn, std::string const& sender, unsigned long id,
+    ActivityLog& log)
+{
+    auto queue = mta::QueueClient::open(root);
+    if (!queue) {
+        log.line("warning: unable to start the queue program, will try later");
+        return false;
+    }
+    pid_t const qp = queue->pid();
+    queue->put(compose_dsn(dsn));
+    queue->from(sender.empty() ? kDoubleBounceSender : "");
+    queue->to(dsn.to);
+    mta::QueueResult result = queue->close();
+    if (!result.ok()) {
+        log.line("warning: trouble injecting bounce message, will try later: "
+            + log_safe(result.text.empty() ? "" : result.text.substr(1)));
+        return false;
+    }
+    log.line("bounce msg " + number(id) + " qp " + number(static_cast<unsigned long>(qp)));
+    return true;
+}
+
 } // namespace
 
 bool inject_bounce(
@@ -93,12 +147,8 @@ bool inject_bounce(
         return false;
     }
     std::string const sender = bounce_recipient(info->sender);
-    if (sender == kDoubleBounceSender) {
-        log.line("triple bounce: discarding " + bounce);
-        return remove_bounce(bounce, log);
-    }
-    if (sender.empty() && config.doublebounceto.empty()) {
-        log.line("double bounce: discarding " + bounce);
+    if (char const* why = discard_reason(sender, config)) {
+        log.line(std::string(why) + ": discarding " + bounce);
         return remove_bounce(bounce, log);
     }
     auto reports = read_prefix(bounce, kMaxBounceFile);
@@ -109,38 +159,9 @@ bool inject_bounce(
             + (reports ? original.error() : reports.error()).text());
         return false;
     }
-
-    Dsn dsn;
-    dsn.reporting_host = config.bouncehost;
-    dsn.from = config.bouncefrom + "@" + config.bouncehost;
-    dsn.to = sender.empty() ? config.doublebounceto + "@" + config.doublebouncehost : sender;
-    dsn.return_path = info->sender;
-    dsn.double_bounce = sender.empty();
-    dsn.now = now;
-    dsn.arrival = info->birth;
-    dsn.message_id = number(static_cast<unsigned long>(now)) + "."
-        + number(static_cast<unsigned long>(::getpid())) + "." + number(id) + ".bounce@"
-        + config.bouncehost;
-    dsn.failed = parse_bounce_paragraphs(*reports);
-    dsn.original = original->text;
-    dsn.headers_only = original->headers_only;
-
-    auto queue = mta::QueueClient::open(root);
-    if (!queue) {
-        log.line("warning: unable to start the queue program, will try later");
+    Dsn const dsn = make_dsn(config, id, now, *info, sender, *reports, *original);
+    if (!queue_dsn(root, dsn, sender, id, log))
         return false;
-    }
-    pid_t const qp = queue->pid();
-    queue->put(compose_dsn(dsn));
-    queue->from(sender.empty() ? kDoubleBounceSender : "");
-    queue->to(dsn.to);
-    mta::QueueResult result = queue->close();
-    if (!result.ok()) {
-        log.line("warning: trouble injecting bounce message, will try later: "
-            + log_safe(result.text.empty() ? "" : result.text.substr(1)));
-        return false;
-    }
-    log.line("bounce msg " + number(id) + " qp " + number(static_cast<unsigned long>(qp)));
     return remove_bounce(bounce, log);
 }
 

@@ -322,8 +322,23 @@ void Deliveries::take_result(ChannelState& ch, std::string_view record, time_t n
     Recipient const& r = s.recipients[s.next];
     unsigned long const delivery = s.deliveries[s.next];
     ++s.next;
-    char letter = record.size() > 1 ? record[1] : '\0';
-    std::string text(record.size() > 2 ? record.substr(2) : std::string_view());
+    apply_report(job, r, delivery, record.substr(1));
+    if (s.next < s.recipients.size())
+        return; // the group's slot is free after its last result
+    std::shared_ptr<Job> done = std::move(s.job);
+    s = Slot {};
+    --ch.used;
+    release(done, now);
+    log_status();
+}
+
+// One recipient's report (a letter, then its text): the log line, and the recipient
+// marked done on success or on a failure that is in the bounce file.
+void Deliveries::apply_report(
+    Job& job, Recipient const& r, unsigned long delivery, std::string_view report)
+{
+    char letter = report.empty() ? '\0' : report[0];
+    std::string text(report.size() > 1 ? report.substr(1) : std::string_view());
     if (letter == 'Z' && job.dying) {
         letter = 'D';
         if (!text.empty() && text.back() != '\n')
@@ -350,13 +365,6 @@ void Deliveries::take_result(ChannelState& ch, std::string_view record, time_t n
     default:
         m_log.line(prefix + "report mangled, will defer");
     }
-    if (s.next < s.recipients.size())
-        return; // the group's slot is free after its last result
-    std::shared_ptr<Job> done = std::move(s.job);
-    s = Slot {};
-    --ch.used;
-    release(done, now);
-    log_status();
 }
 
 void Deliveries::mark_done(Job& job, off_t offset)

@@ -86,6 +86,8 @@ private:
     void write_command(ChannelState& ch);
     void read_results(ChannelState& ch, time_t now);
     void take_result(ChannelState& ch, std::string_view record, time_t now);
+    void apply_report(
+        Job& job, Recipient const& r, unsigned long delivery, std::string_view report);
     void mark_done(Job& job, off_t offset);
     bool append_bounce(Job& job, std::string const& recipient, std::string const& report);
     void release(std::shared_ptr<Job> const& job, time_t now);

@@ -37,12 +37,69 @@ bool remove_stale(std::string const& path, ActivityLog& log)
     return false;
 }
 
+// The writers of a message's channel files, each made when its first recipient comes.
+using ChannelWriters = std::optional<mta::Writer>[kChannels];
+
+// The F record into info/N, and its log line; false after a warning.
+bool copy_sender(mta::Writer& info, std::string const& record, unsigned long id, off_t size,
+    unsigned long pid, unsigned long uid, ActivityLog& log)
+{
+    if (!info.put(std::string_view(record.data(), record.size() + 1))) {
+        log.line("warning: trouble writing to " + mta::hashed_path(mta::kInfoDir, id));
+        return false;
+    }
+    std::string_view const value = std::string_view(record).substr(1);
+    log.line("info msg " + number(id) + ": bytes " + number(static_cast<unsigned long>(size))
+        + " from <" + log_safe(value) + "> qp " + number(pid) + " uid " + number(uid));
+    return true;
+}
+
+// A T record, rewritten, into the file of its channel; false after a warning.
+bool copy_recipient(
+    std::string_view value, Open& m, ChannelWriters& out, Routing const& routing, ActivityLog& log)
+{
+    Route const route = rewrite(routing, value);
+    int const c = index_of(route.channel);
+    std::string const path = channel_path(route.channel, m.id);
+    if (!out[c]) {
+        auto fd = mta::open_excl(path, 0600);
+        if (!fd) {
+            log.line("warning: unable to create " + path);
+            return false;
+        }
+        m.channel[c] = std::move(*fd);
+        out[c].emplace(m.channel[c].get());
+    }
+    std::string line = "T" + route.address;
+    line += '\0';
+    if (!out[c]->put(line)) {
+        log.line("warning: trouble writing to " + path);
+        return false;
+    }
+    return true;
+}
+
+// What the writers still hold, out to info/N and the channel files; false after a warning.
+bool flush_all(mta::Writer& info, ChannelWriters& out, unsigned long id, ActivityLog& log)
+{
+    if (!info.flush()) {
+        log.line("warning: trouble writing to " + mta::hashed_path(mta::kInfoDir, id));
+        return false;
+    }
+    for (Channel c : kAllChannels)
+        if (out[index_of(c)] && !out[index_of(c)]->flush()) {
+            log.line("warning: trouble writing to " + channel_path(c, id));
+            return false;
+        }
+    return true;
+}
+
 // The records of todo/N into the files of m; false after a warning.
 bool copy_records(mta::Reader& in, Open& m, off_t size, Routing const& routing, ActivityLog& log)
 {
     std::string const todo = mta::hashed_path(mta::kTodoDir, m.id);
     mta::Writer info(m.info.get());
-    std::optional<mta::Writer> out[kChannels];
+    ChannelWriters out;
     unsigned long uid = 0, pid = 0;
     bool have_sender = false;
     std::string record;
@@ -61,33 +118,12 @@ bool copy_records(mta::Reader& in, Open& m, off_t size, Routing const& routing, 
         } else if (type == 'p') {
             pid = leading_number(value);
         } else if (type == 'F') {
-            if (!info.put(std::string_view(record.data(), record.size() + 1))) {
-                log.line("warning: trouble writing to " + mta::hashed_path(mta::kInfoDir, m.id));
+            if (!copy_sender(info, record, m.id, size, pid, uid, log))
                 return false;
-            }
             have_sender = true;
-            log.line("info msg " + number(m.id) + ": bytes "
-                + number(static_cast<unsigned long>(size)) + " from <" + log_safe(value) + "> qp "
-                + number(pid) + " uid " + number(uid));
         } else if (type == 'T') {
-            Route const route = rewrite(routing, value);
-            int const c = index_of(route.channel);
-            std::string const path = channel_path(route.channel, m.id);
-            if (!out[c]) {
-                auto fd = mta::open_excl(path, 0600);
-                if (!fd) {
-                    log.line("warning: unable to create " + path);
-                    return false;
-                }
-                m.channel[c] = std::move(*fd);
-                out[c].emplace(m.channel[c].get());
-            }
-            std::string line = "T" + route.address;
-            line += '\0';
-            if (!out[c]->put(line)) {
-                log.line("warning: trouble writing to " + path);
+            if (!copy_recipient(value, m, out, routing, log))
                 return false;
-            }
         } else {
             log.line("warning: unknown record type in " + todo);
             return false;
@@ -97,16 +133,7 @@ bool copy_records(mta::Reader& in, Open& m, off_t size, Routing const& routing, 
         log.line("warning: no sender record in " + todo);
         return false;
     }
-    if (!info.flush()) {
-        log.line("warning: trouble writing to " + mta::hashed_path(mta::kInfoDir, m.id));
-        return false;
-    }
-    for (Channel c : kAllChannels)
-        if (out[index_of(c)] && !out[index_of(c)]->flush()) {
-            log.line("warning: trouble writing to " + channel_path(c, m.id));
-            return false;
-        }
-    return true;
+    return flush_all(info, out, m.id, log);
 }
 
 // Steps 1 to 3 of preprocessing one message; the files are written, not yet fsynced.
@@ -157,6 +184,66 @@ bool make_durable(mta::Fd& fd, std::string const& path, ActivityLog& log)
     return true;
 }
 
+// Writeback of every file first, so that the fsyncs that follow share journal commits.
+void start_writeback(std::vector<Open> const& batch)
+{
+    for (auto const& m : batch) {
+        (void)::sync_file_range(m.info.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+        for (auto const& fd : m.channel)
+            if (fd.valid())
+                (void)::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+// The messages whose files are all on disk; adds the directories that hold them to dirs.
+std::vector<Preprocessed> sync_files(
+    std::vector<Open>& batch, std::set<std::string>& dirs, ActivityLog& log)
+{
+    std::vector<Preprocessed> ready;
+    for (auto& m : batch) {
+        Preprocessed p { m.id, { m.channel[0].valid(), m.channel[1].valid() } };
+        bool ok = make_durable(m.info, mta::hashed_path(mta::kInfoDir, m.id), log);
+        for (Channel c : kAllChannels)
+            ok = make_durable(m.channel[index_of(c)], channel_path(c, m.id), log) && ok;
+        if (!ok)
+            continue;
+        dirs.insert(mta::hashed_dir(mta::kInfoDir, m.id));
+        for (Channel c : kAllChannels)
+            if (p.has[index_of(c)])
+                dirs.insert(mta::hashed_dir(channel_name(c), m.id));
+        ready.push_back(p);
+    }
+    return ready;
+}
+
+// The directories that could not be fsynced.
+std::set<std::string> sync_dirs(std::set<std::string> const& dirs, ActivityLog& log)
+{
+    std::set<std::string> failed;
+    for (auto const& dir : dirs)
+        if (!mta::fsync_dir(dir)) {
+            log.line("warning: trouble fsyncing " + dir);
+            failed.insert(dir);
+        }
+    return failed;
+}
+
+// The messages none of whose directories is among the failed ones.
+std::vector<Preprocessed> without_failed(
+    std::vector<Preprocessed> const& ready, std::set<std::string> const& failed)
+{
+    std::vector<Preprocessed> durable;
+    for (auto const& p : ready) {
+        bool ok = !failed.count(mta::hashed_dir(mta::kInfoDir, p.id));
+        for (Channel c : kAllChannels)
+            ok = ok
+                && !(p.has[index_of(c)] && failed.count(mta::hashed_dir(channel_name(c), p.id)));
+        if (ok)
+            durable.push_back(p);
+    }
+    return durable;
+}
+
 } // namespace
 
 void HashedScan::start()
@@ -199,46 +286,13 @@ std::vector<Preprocessed> preprocess(
     for (auto id : ids)
         if (auto m = prepare(id, routing, log))
             batch.push_back(std::move(*m));
-    // Writeback of every file first, so that the fsyncs below share journal commits.
-    for (auto& m : batch) {
-        (void)::sync_file_range(m.info.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
-        for (auto& fd : m.channel)
-            if (fd.valid())
-                (void)::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
-    }
-    std::vector<Preprocessed> ready;
+    start_writeback(batch);
     std::set<std::string> dirs;
-    for (auto& m : batch) {
-        Preprocessed p { m.id, { m.channel[0].valid(), m.channel[1].valid() } };
-        bool ok = make_durable(m.info, mta::hashed_path(mta::kInfoDir, m.id), log);
-        for (Channel c : kAllChannels)
-            ok = make_durable(m.channel[index_of(c)], channel_path(c, m.id), log) && ok;
-        if (!ok)
-            continue;
-        dirs.insert(mta::hashed_dir(mta::kInfoDir, m.id));
-        for (Channel c : kAllChannels)
-            if (p.has[index_of(c)])
-                dirs.insert(mta::hashed_dir(channel_name(c), m.id));
-        ready.push_back(p);
-    }
-    std::set<std::string> failed;
-    for (auto const& dir : dirs)
-        if (!mta::fsync_dir(dir)) {
-            log.line("warning: trouble fsyncing " + dir);
-            failed.insert(dir);
-        }
+    std::vector<Preprocessed> ready = sync_files(batch, dirs, log);
+    std::set<std::string> const failed = sync_dirs(dirs, log);
     if (failed.empty())
         return ready;
-    std::vector<Preprocessed> durable;
-    for (auto const& p : ready) {
-        bool ok = !failed.count(mta::hashed_dir(mta::kInfoDir, p.id));
-        for (Channel c : kAllChannels)
-            ok = ok
-                && !(p.has[index_of(c)] && failed.count(mta::hashed_dir(channel_name(c), p.id)));
-        if (ok)
-            durable.push_back(p);
-    }
-    return durable;
+    return without_failed(ready, failed);
 }
 
 } // namespace send
