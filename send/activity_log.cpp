@@ -2,6 +2,9 @@
 
 #include "fd.hpp"
 
+#include <cerrno>
+#include <unistd.h>
+
 namespace send {
 
 namespace {
@@ -22,6 +25,14 @@ std::string log_safe(std::string_view text)
             ch = '_';
     }
     return out;
+}
+
+bool remove_or_warn(std::string const& path, ActivityLog& log)
+{
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT)
+        return true;
+    log.line("warning: unable to unlink " + path);
+    return false;
 }
 
 void ActivityLog::line(std::string_view text)

@@ -35,4 +35,7 @@ private:
     std::string m_pending;
 };
 
+// Unlinks path; a file already gone counts as removed. false after a warning on log.
+bool remove_or_warn(std::string const& path, ActivityLog& log);
+
 } // namespace send

@@ -65,14 +65,6 @@ mta::Result<Original> read_original(unsigned long id)
     return out;
 }
 
-bool remove_bounce(std::string const& path, ActivityLog& log)
-{
-    if (::unlink(path.c_str()) == 0 || errno == ENOENT)
-        return true;
-    log.line("warning: unable to unlink " + path);
-    return false;
-}
-
 // Why a bounce is dropped rather than sent; nullptr when it is sent.
 char const* discard_reason(std::string const& sender, Config const& config)
 {
@@ -149,7 +141,7 @@ bool inject_bounce(
     std::string const sender = bounce_recipient(info->sender);
     if (char const* why = discard_reason(sender, config)) {
         log.line(std::string(why) + ": discarding " + bounce);
-        return remove_bounce(bounce, log);
+        return remove_or_warn(bounce, log);
     }
     auto reports = read_prefix(bounce, kMaxBounceFile);
     auto original = read_original(id);
@@ -162,7 +154,7 @@ bool inject_bounce(
     Dsn const dsn = make_dsn(config, id, now, *info, sender, *reports, *original);
     if (!queue_dsn(root, dsn, sender, id, log))
         return false;
-    return remove_bounce(bounce, log);
+    return remove_or_warn(bounce, log);
 }
 
 } // namespace send

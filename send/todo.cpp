@@ -29,14 +29,6 @@ unsigned long leading_number(std::string_view text)
     return mta::parse_message_number(text).value_or(0);
 }
 
-bool remove_stale(std::string const& path, ActivityLog& log)
-{
-    if (::unlink(path.c_str()) == 0 || errno == ENOENT)
-        return true;
-    log.line("warning: unable to unlink " + path);
-    return false;
-}
-
 // The writers of a message's channel files, each made when its first recipient comes.
 using ChannelWriters = std::optional<mta::Writer>[kChannels];
 
@@ -155,7 +147,7 @@ std::optional<Open> prepare(unsigned long id, Routing const& routing, ActivityLo
     std::string const info = mta::hashed_path(mta::kInfoDir, id);
     for (auto const& stale : { channel_path(Channel::local, id), channel_path(Channel::remote, id),
              info, mta::flat_path(mta::kBounceDir, id) })
-        if (!remove_stale(stale, log))
+        if (!remove_or_warn(stale, log))
             return std::nullopt;
     Open m;
     m.id = id;
