@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include "control.hpp"
+#include "option_scan.hpp"
 
 namespace inject {
 
@@ -36,56 +37,66 @@ mta::Status load_control(std::string const& root, char const* name, char const* 
     return {};
 }
 
+// A letter that takes no value; false for one we do not know.
+bool set_flag(char c, Options& options)
+{
+    switch (c) {
+    case 'n':
+        options.print = true;
+        return true;
+    case 'N':
+        options.print = false;
+        return true;
+    case 'a':
+        options.recipients = Recipients::args;
+        return true;
+    case 'A':
+        options.recipients = Recipients::args_or_header;
+        return true;
+    case 'h':
+        options.recipients = Recipients::header;
+        return true;
+    case 'H':
+        options.recipients = Recipients::both;
+        return true;
+    default:
+        return false;
+    }
+}
+
+// One cluster at argv[i], such as "-nA" or "-fsender". The value of -f or -F is the rest
+// of the cluster or, when that is empty, the next argument (i then moves on to it).
+mta::Status parse_cluster(int argc, char* const* argv, int& i, Options& options)
+{
+    std::string_view const arg = argv[i];
+    for (std::size_t j = 1; j < arg.size(); ++j) {
+        char const c = arg[j];
+        if (c == 'f' || c == 'F') {
+            std::string value;
+            if (j + 1 < arg.size())
+                value = std::string(arg.substr(j + 1));
+            else if (i + 1 < argc)
+                value = argv[++i];
+            else
+                return mta::Error::plain(kUsageError);
+            (c == 'f' ? options.sender : options.name) = std::move(value);
+            return {};
+        }
+        if (!set_flag(c, options))
+            return mta::Error::plain(kUsageError);
+    }
+    return {};
+}
+
 } // namespace
 
 mta::Result<Options> parse_options(int argc, char* const* argv)
 {
     Options options;
     int i = 1;
-    for (; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--") {
-            ++i;
-            break;
-        }
-        if (arg.size() < 2 || arg[0] != '-')
-            break;
-        for (std::size_t j = 1; j < arg.size(); ++j) {
-            char c = arg[j];
-            if (c == 'f' || c == 'F') {
-                std::string value;
-                if (j + 1 < arg.size())
-                    value = std::string(arg.substr(j + 1));
-                else if (i + 1 < argc)
-                    value = argv[++i];
-                else
-                    return mta::Error::plain(kUsageError);
-                (c == 'f' ? options.sender : options.name) = std::move(value);
-                break;
-            }
-            switch (c) {
-            case 'n':
-                options.print = true;
-                break;
-            case 'N':
-                options.print = false;
-                break;
-            case 'a':
-                options.recipients = Recipients::args;
-                break;
-            case 'A':
-                options.recipients = Recipients::args_or_header;
-                break;
-            case 'h':
-                options.recipients = Recipients::header;
-                break;
-            case 'H':
-                options.recipients = Recipients::both;
-                break;
-            default:
-                return mta::Error::plain(kUsageError);
-            }
-        }
+    for (; mta::at_option_cluster(argc, argv, i); ++i) {
+        if (auto st = parse_cluster(argc, argv, i, options); !st)
+            return st.error();
     }
     for (; i < argc; ++i)
         options.args.emplace_back(argv[i]);

@@ -5,6 +5,7 @@
 #include "install_root.hpp"
 #include "maildir.hpp"
 #include "mbox.hpp"
+#include "option_scan.hpp"
 #include "program.hpp"
 
 #include <string_view>
@@ -19,13 +20,8 @@ namespace {
 Outcome<int> parse_options(int argc, char const* const* argv, bool& doit)
 {
     int i = 1;
-    for (; i < argc; ++i) {
-        std::string_view const arg = argv[i];
-        if (arg == "--")
-            return i + 1;
-        if (arg.size() < 2 || arg[0] != '-')
-            return i;
-        for (char c : arg.substr(1)) {
+    for (; mta::at_option_cluster(argc, argv, i); ++i) {
+        for (char c : std::string_view(argv[i]).substr(1)) {
             if (c == 'n')
                 doit = false;
             else if (c == 'N')

@@ -1,6 +1,7 @@
 #include "limits.hpp"
 
 #include "number.hpp"
+#include "option_scan.hpp"
 
 #include <cstring>
 #include <string_view>
@@ -47,14 +48,8 @@ mta::Result<ParsedLimits> parse_limits(int argc, char const* const* argv)
 {
     ParsedLimits out;
     int i = 1;
-    for (; i < argc; ++i) {
+    for (; mta::at_option_cluster(argc, argv, i); ++i) {
         std::string_view arg = argv[i];
-        if (arg == "--") {
-            ++i;
-            break;
-        }
-        if (arg.size() < 2 || arg[0] != '-')
-            break;
         Option const* option = find_option(arg[1]);
         if (!option)
             return mta::Error::plain("unknown option");

@@ -2,6 +2,7 @@
 
 #include "exit_codes.hpp"
 #include "log.hpp"
+#include "signal_wait.hpp"
 #include "tai64n.hpp"
 
 #include <algorithm>
@@ -17,33 +18,11 @@ namespace {
 constexpr size_t kChunkBytes = 65536;
 constexpr size_t kAlertBytes = 200; // `e` copies this much of a line
 
-volatile sig_atomic_t g_alarm = 0;
-volatile sig_atomic_t g_term = 0;
-
-extern "C" void on_logger_signal(int sig)
-{
-    if (sig == SIGALRM)
-        g_alarm = 1;
-    else if (sig == SIGTERM)
-        g_term = 1;
-}
-
 } // namespace
 
 void Logger::open_or_die()
 {
-    sigset_t caught;
-    sigemptyset(&caught);
-    for (int sig : { SIGALRM, SIGTERM }) {
-        sigaddset(&caught, sig);
-        struct sigaction action { };
-        action.sa_handler = on_logger_signal;
-        sigemptyset(&action.sa_mask);
-        ::sigaction(sig, &action, nullptr);
-    }
-    ::sigprocmask(SIG_BLOCK, &caught, &m_wait_mask);
-    for (int sig : { SIGALRM, SIGTERM })
-        sigdelset(&m_wait_mask, sig);
+    m_wait_mask = catch_signals({ SIGALRM, SIGTERM });
 
     for (auto const& settings : m_script.directories) {
         auto dir = LogDir::open(settings);
@@ -69,12 +48,11 @@ int Logger::run()
 {
     std::string chunk;
     for (;;) {
-        if (g_alarm) {
-            g_alarm = 0;
+        if (take_signal(SIGALRM)) {
             for (auto& d : m_dirs)
                 d.rotate();
         }
-        if (g_term && m_partial.empty())
+        if (signal_seen(SIGTERM) && m_partial.empty())
             break;
         struct pollfd p {
             0, POLLIN, 0
@@ -88,36 +66,43 @@ int Logger::run()
             m_partial.clear();
             break;
         }
-        size_t const last = chunk.rfind('\n');
-        if (last == std::string::npos) {
-            if (teed)
-                consume(chunk.size());
-            m_partial += chunk;
-            while (m_partial.size() >= kMaxLineBytes) {
-                line(std::string_view(m_partial).substr(0, kMaxLineBytes));
-                m_partial.erase(0, kMaxLineBytes);
-            }
-            continue;
-        }
-        std::string_view whole(chunk.data(), last + 1);
-        if (!m_partial.empty()) {
-            size_t const first = whole.find('\n');
-            m_partial.append(whole.data(), first);
-            line(m_partial);
-            m_partial.clear();
-            whole.remove_prefix(first + 1);
-        }
-        process(whole);
-        flush_all();
-        if (teed)
-            consume(last + 1);
-        else
-            m_partial.assign(chunk, last + 1);
+        take_lines(chunk, teed);
     }
     flush_all();
     for (auto& d : m_dirs)
         d.finish();
     return mta::kExitOk;
+}
+
+// Logs the lines that chunk completes and takes them out of fd 0 (teed: chunk is still
+// in the pipe); the rest of chunk is kept as the start of the next line.
+void Logger::take_lines(std::string const& chunk, bool teed)
+{
+    size_t const last = chunk.rfind('\n');
+    if (last == std::string::npos) {
+        if (teed)
+            consume(chunk.size());
+        m_partial += chunk;
+        while (m_partial.size() >= kMaxLineBytes) {
+            line(std::string_view(m_partial).substr(0, kMaxLineBytes));
+            m_partial.erase(0, kMaxLineBytes);
+        }
+        return;
+    }
+    std::string_view whole(chunk.data(), last + 1);
+    if (!m_partial.empty()) {
+        size_t const first = whole.find('\n');
+        m_partial.append(whole.data(), first);
+        line(m_partial);
+        m_partial.clear();
+        whole.remove_prefix(first + 1);
+    }
+    process(whole);
+    flush_all();
+    if (teed)
+        consume(last + 1);
+    else
+        m_partial.assign(chunk, last + 1);
 }
 
 // Copies what fd 0 holds into out, without taking it out of the pipe when tee(2) works;

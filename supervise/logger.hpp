@@ -38,6 +38,7 @@ public:
     int run();
 
 private:
+    void take_lines(std::string const& chunk, bool teed);
     void process(std::string_view chunk); // whole lines, each ending in '\n'
     void line(std::string_view text);
     void flush_all();

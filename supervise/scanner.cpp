@@ -4,6 +4,7 @@
 #include "log.hpp"
 #include "process.hpp"
 #include "service_status.hpp"
+#include "signal_wait.hpp"
 
 #include <cerrno>
 #include <dirent.h>
@@ -11,7 +12,6 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace sv {
@@ -21,17 +21,6 @@ namespace {
 constexpr size_t kMaxServices = 1000;
 constexpr int kScanInterval = 5; // seconds
 constexpr int kLogGrace = 5; // seconds a logger may take to drain its pipe at shutdown
-
-volatile sig_atomic_t g_alarm = 0;
-volatile sig_atomic_t g_term = 0;
-
-extern "C" void on_scanner_signal(int sig)
-{
-    if (sig == SIGALRM)
-        g_alarm = 1;
-    else if (sig == SIGTERM)
-        g_term = 1;
-}
 
 void sleep_for_signal(int seconds, sigset_t const* mask)
 {
@@ -46,18 +35,7 @@ void sleep_for_signal(int seconds, sigset_t const* mask)
 void Scanner::setup_or_die(std::string const& dir)
 {
     m_dir = dir;
-    sigset_t caught;
-    sigemptyset(&caught);
-    for (int sig : { SIGCHLD, SIGALRM, SIGTERM }) {
-        sigaddset(&caught, sig);
-        struct sigaction action { };
-        action.sa_handler = on_scanner_signal;
-        sigemptyset(&action.sa_mask);
-        ::sigaction(sig, &action, nullptr);
-    }
-    ::sigprocmask(SIG_BLOCK, &caught, &m_wait_mask);
-    for (int sig : { SIGCHLD, SIGALRM, SIGTERM })
-        sigdelset(&m_wait_mask, sig);
+    m_wait_mask = catch_signals({ SIGCHLD, SIGALRM, SIGTERM });
     mta::ignore_sigpipe();
 
     if (::chdir(dir.c_str()) == -1)
@@ -80,11 +58,11 @@ int Scanner::run()
 {
     for (;;) {
         reap();
-        if (g_term) {
+        if (signal_seen(SIGTERM)) {
             shutdown();
             return mta::kExitOk;
         }
-        g_alarm = 0;
+        clear_signal(SIGALRM);
         scan();
         // Wakes early on SIGALRM (rescan), SIGTERM and SIGCHLD (reap only).
         struct timespec due { };
@@ -93,7 +71,7 @@ int Scanner::run()
         for (;;) {
             struct timespec now { };
             ::clock_gettime(CLOCK_MONOTONIC, &now);
-            if (g_alarm || g_term || now.tv_sec > due.tv_sec
+            if (signal_seen(SIGALRM) || signal_seen(SIGTERM) || now.tv_sec > due.tv_sec
                 || (now.tv_sec == due.tv_sec && now.tv_nsec >= due.tv_nsec))
                 break;
             struct timespec left {
@@ -111,13 +89,7 @@ int Scanner::run()
 
 void Scanner::reap()
 {
-    for (;;) {
-        int wstat = 0;
-        pid_t r = ::waitpid(-1, &wstat, WNOHANG);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return;
+    while (pid_t const r = next_exited_child()) {
         for (auto& s : m_services) {
             if (s.pid == r) {
                 s.pid = 0;
@@ -179,37 +151,46 @@ void Scanner::start(std::string const& name)
     for (auto& known : m_services)
         if (known.dev == st.st_dev && known.ino == st.st_ino)
             s = &known;
-    if (!s) {
-        if (m_services.size() >= kMaxServices) {
-            mta::log::warn("unable to start " + name + ": running too many services");
-            return;
-        }
-        Service fresh;
-        fresh.dev = st.st_dev;
-        fresh.ino = st.st_ino;
-        fresh.name = name;
-        if (::stat((name + "/log").c_str(), &st) == 0)
-            fresh.has_log = S_ISDIR(st.st_mode);
-        else if (errno != ENOENT) {
-            mta::log::warn("unable to stat " + name + "/log", mta::Error::from_errno("stat"));
-            return;
-        }
-        if (fresh.has_log) {
-            auto pipe = mta::make_pipe();
-            if (!pipe) {
-                mta::log::warn("unable to create pipe for " + name, pipe.error());
-                return;
-            }
-            fresh.pipe = std::move(*pipe);
-        }
-        m_services.push_back(std::move(fresh));
-        s = &m_services.back();
-    }
+    if (!s)
+        s = add_service(name, st);
+    if (!s)
+        return;
     s->active = true;
     if (s->pid == 0)
         start_supervise(*s);
     if (s->has_log && s->log_pid == 0)
         start_log(*s);
+}
+
+// A service directory seen for the first time, with its log pipe; nullptr (warned) when
+// it cannot be run.
+Scanner::Service* Scanner::add_service(std::string const& name, struct stat const& dir)
+{
+    if (m_services.size() >= kMaxServices) {
+        mta::log::warn("unable to start " + name + ": running too many services");
+        return nullptr;
+    }
+    Service fresh;
+    fresh.dev = dir.st_dev;
+    fresh.ino = dir.st_ino;
+    fresh.name = name;
+    struct stat st;
+    if (::stat((name + "/log").c_str(), &st) == 0)
+        fresh.has_log = S_ISDIR(st.st_mode);
+    else if (errno != ENOENT) {
+        mta::log::warn("unable to stat " + name + "/log", mta::Error::from_errno("stat"));
+        return nullptr;
+    }
+    if (fresh.has_log) {
+        auto pipe = mta::make_pipe();
+        if (!pipe) {
+            mta::log::warn("unable to create pipe for " + name, pipe.error());
+            return nullptr;
+        }
+        fresh.pipe = std::move(*pipe);
+    }
+    m_services.push_back(std::move(fresh));
+    return &m_services.back();
 }
 
 void Scanner::start_supervise(Service& s)

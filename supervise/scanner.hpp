@@ -20,6 +20,7 @@
 #include <csignal>
 #include <ctime>
 #include <string>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <vector>
 
@@ -56,6 +57,7 @@ private:
 
     void scan();
     void start(std::string const& name);
+    Service* add_service(std::string const& name, struct stat const& dir);
     void start_supervise(Service& s);
     void start_log(Service& s);
     void reap();

@@ -3,6 +3,7 @@
 #include "exit_codes.hpp"
 #include "log.hpp"
 #include "service_status.hpp"
+#include "signal_wait.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +11,6 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace sv {
@@ -20,13 +20,6 @@ namespace {
 constexpr int kHourMs = 3600 * 1000;
 constexpr long kRestartGapNs = 1000000000L; // run starts at most once a second
 constexpr unsigned kForkFailureSleep = 60;
-
-volatile sig_atomic_t g_child = 0;
-
-extern "C" void on_supervise_child(int)
-{
-    g_child = 1;
-}
 
 struct timespec monotonic_now()
 {
@@ -65,19 +58,30 @@ void make_fifo_or_die(std::string const& dir, const char* name)
         die_setup("unable to create", dir + "/" + name);
 }
 
+// The signal a command byte passes on to the service; 0 for the other commands.
+int signal_for_command(char c)
+{
+    switch (c) {
+    case 'a':
+        return SIGALRM;
+    case 'h':
+        return SIGHUP;
+    case 'k':
+        return SIGKILL;
+    case 't':
+        return SIGTERM;
+    case 'i':
+        return SIGINT;
+    default:
+        return 0;
+    }
+}
+
 } // namespace
 
 void Supervisor::setup_or_die()
 {
-    sigset_t child;
-    sigemptyset(&child);
-    sigaddset(&child, SIGCHLD);
-    ::sigprocmask(SIG_BLOCK, &child, &m_wait_mask);
-    sigdelset(&m_wait_mask, SIGCHLD);
-    struct sigaction action { };
-    action.sa_handler = on_supervise_child;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGCHLD, &action, nullptr);
+    m_wait_mask = catch_signals({ SIGCHLD });
 
     if (::chdir(m_dir.c_str()) == -1)
         die_setup("unable to chdir to", m_dir);
@@ -116,8 +120,7 @@ int Supervisor::run()
             timeout / 1000, (timeout % 1000) * 1000000L
         };
         ::ppoll(&p, 1, &ts, &m_wait_mask);
-        if (g_child) {
-            g_child = 0;
+        if (take_signal(SIGCHLD)) {
             reap();
             if (m_exit && m_pid == 0)
                 break;
@@ -148,13 +151,7 @@ int Supervisor::poll_timeout_ms() const
 
 void Supervisor::reap()
 {
-    for (;;) {
-        int wstat = 0;
-        pid_t r = ::waitpid(-1, &wstat, WNOHANG);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return;
+    while (pid_t const r = next_exited_child()) {
         if (r != m_pid)
             continue;
         m_pid = 0;
@@ -249,55 +246,28 @@ void Supervisor::signal_child(int sig)
 
 void Supervisor::handle_command(char c)
 {
+    if (int const sig = signal_for_command(c)) {
+        signal_child(sig);
+        return;
+    }
     switch (c) {
     case 'd':
-        m_want = true;
-        m_want_up = false;
-        m_start_due = false;
-        if (m_pid != 0) {
-            ::kill(m_pid, SIGTERM);
-            ::kill(m_pid, SIGCONT);
-            m_paused = false;
-        }
-        announce();
+        bring_down();
         break;
     case 'u':
         m_want = true;
         m_want_up = true;
-        announce();
-        if (m_pid == 0)
-            try_start();
+        announce_and_start();
         break;
     case 'o':
         m_want = false;
-        announce();
-        if (m_pid == 0)
-            try_start();
-        break;
-    case 'a':
-        signal_child(SIGALRM);
-        break;
-    case 'h':
-        signal_child(SIGHUP);
-        break;
-    case 'k':
-        signal_child(SIGKILL);
-        break;
-    case 't':
-        signal_child(SIGTERM);
-        break;
-    case 'i':
-        signal_child(SIGINT);
+        announce_and_start();
         break;
     case 'p':
-        m_paused = true;
-        announce();
-        signal_child(SIGSTOP);
+        set_paused(true);
         break;
     case 'c':
-        m_paused = false;
-        announce();
-        signal_child(SIGCONT);
+        set_paused(false);
         break;
     case 'x':
         m_exit = true;
@@ -306,6 +276,36 @@ void Supervisor::handle_command(char c)
     default:
         break;
     }
+}
+
+// 'd': no more starts; the service gets SIGTERM, and SIGCONT in case it is paused.
+void Supervisor::bring_down()
+{
+    m_want = true;
+    m_want_up = false;
+    m_start_due = false;
+    if (m_pid != 0) {
+        ::kill(m_pid, SIGTERM);
+        ::kill(m_pid, SIGCONT);
+        m_paused = false;
+    }
+    announce();
+}
+
+// 'u' and 'o', once the wish is set: starts the service unless it runs.
+void Supervisor::announce_and_start()
+{
+    announce();
+    if (m_pid == 0)
+        try_start();
+}
+
+// 'p' and 'c': SIGSTOP or SIGCONT, after the status says so.
+void Supervisor::set_paused(bool paused)
+{
+    m_paused = paused;
+    announce();
+    signal_child(paused ? SIGSTOP : SIGCONT);
 }
 
 } // namespace sv

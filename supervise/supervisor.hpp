@@ -35,6 +35,9 @@ public:
 
 private:
     void handle_command(char c);
+    void bring_down();
+    void announce_and_start();
+    void set_paused(bool paused);
     void reap();
     void try_start();
     void pid_change();
