@@ -3,6 +3,7 @@
 #include "auto_conf.hpp"
 #include "bounce.hpp"
 #include "queue_paths.hpp"
+#include "signal_wait.hpp"
 
 #include <algorithm>
 #include <fcntl.h>
@@ -30,38 +31,6 @@ constexpr size_t kMessBatch = 100; // names of mess/ looked at per turn
 // Like a todo batch, a step of the walk leaves room for a finish batch.
 constexpr size_t kMessRoom = kMessBatch + kFinishBatch;
 
-volatile sig_atomic_t g_term = 0;
-volatile sig_atomic_t g_alarm = 0;
-volatile sig_atomic_t g_hup = 0;
-
-extern "C" void on_signal(int sig)
-{
-    if (sig == SIGTERM)
-        g_term = 1;
-    else if (sig == SIGALRM)
-        g_alarm = 1;
-    else if (sig == SIGHUP)
-        g_hup = 1;
-}
-
-// Handlers that only set flags, and the signals blocked outside ppoll().
-sigset_t catch_signals()
-{
-    sigset_t caught, old;
-    sigemptyset(&caught);
-    for (int sig : { SIGTERM, SIGALRM, SIGHUP }) {
-        sigaddset(&caught, sig);
-        struct sigaction action { };
-        action.sa_handler = on_signal;
-        sigemptyset(&action.sa_mask);
-        ::sigaction(sig, &action, nullptr);
-    }
-    ::sigprocmask(SIG_BLOCK, &caught, &old);
-    for (int sig : { SIGTERM, SIGALRM, SIGHUP })
-        sigdelset(&old, sig);
-    return old;
-}
-
 bool exists(std::string const& path, bool& trouble)
 {
     struct stat st;
@@ -81,7 +50,7 @@ Scheduler::Scheduler(
     , m_log(log)
     , m_deliveries(m_config, log)
     , m_clean(clean_request_fd, clean_reply_fd, kCleanOutstanding)
-    , m_wait_mask(catch_signals())
+    , m_wait_mask(mta::catch_signals({ SIGTERM, SIGALRM, SIGHUP }))
 {
 }
 
@@ -171,17 +140,13 @@ int Scheduler::run()
 
 void Scheduler::take_signals(time_t now)
 {
-    if (g_term) {
-        g_term = 0;
+    if (mta::take_signal(SIGTERM))
         begin_exit();
-    }
-    if (g_alarm) {
-        g_alarm = 0;
+    if (mta::take_signal(SIGALRM)) {
         m_deliveries.run_all(now);
         m_later.reschedule_all(now);
     }
-    if (g_hup) {
-        g_hup = 0;
+    if (mta::take_signal(SIGHUP)) {
         std::string problem;
         if (!reload_routing(m_root, m_config.routing, problem))
             m_log.line("alert: unable to reread controls: " + problem);

@@ -22,7 +22,7 @@ constexpr size_t kAlertBytes = 200; // `e` copies this much of a line
 
 void Logger::open_or_die()
 {
-    m_wait_mask = catch_signals({ SIGALRM, SIGTERM });
+    m_wait_mask = mta::catch_signals({ SIGALRM, SIGTERM });
 
     for (auto const& settings : m_script.directories) {
         auto dir = LogDir::open(settings);
@@ -48,11 +48,11 @@ int Logger::run()
 {
     std::string chunk;
     for (;;) {
-        if (take_signal(SIGALRM)) {
+        if (mta::take_signal(SIGALRM)) {
             for (auto& d : m_dirs)
                 d.rotate();
         }
-        if (signal_seen(SIGTERM) && m_partial.empty())
+        if (mta::signal_seen(SIGTERM) && m_partial.empty())
             break;
         struct pollfd p {
             0, POLLIN, 0

@@ -35,7 +35,7 @@ void sleep_for_signal(int seconds, sigset_t const* mask)
 void Scanner::setup_or_die(std::string const& dir)
 {
     m_dir = dir;
-    m_wait_mask = catch_signals({ SIGCHLD, SIGALRM, SIGTERM });
+    m_wait_mask = mta::catch_signals({ SIGCHLD, SIGALRM, SIGTERM });
     mta::ignore_sigpipe();
 
     if (::chdir(dir.c_str()) == -1)
@@ -58,11 +58,11 @@ int Scanner::run()
 {
     for (;;) {
         reap();
-        if (signal_seen(SIGTERM)) {
+        if (mta::signal_seen(SIGTERM)) {
             shutdown();
             return mta::kExitOk;
         }
-        clear_signal(SIGALRM);
+        mta::clear_signal(SIGALRM);
         scan();
         // Wakes early on SIGALRM (rescan), SIGTERM and SIGCHLD (reap only).
         struct timespec due { };
@@ -71,7 +71,7 @@ int Scanner::run()
         for (;;) {
             struct timespec now { };
             ::clock_gettime(CLOCK_MONOTONIC, &now);
-            if (signal_seen(SIGALRM) || signal_seen(SIGTERM) || now.tv_sec > due.tv_sec
+            if (mta::signal_seen(SIGALRM) || mta::signal_seen(SIGTERM) || now.tv_sec > due.tv_sec
                 || (now.tv_sec == due.tv_sec && now.tv_nsec >= due.tv_nsec))
                 break;
             struct timespec left {
@@ -89,7 +89,7 @@ int Scanner::run()
 
 void Scanner::reap()
 {
-    while (pid_t const r = next_exited_child()) {
+    while (pid_t const r = mta::next_exited_child()) {
         for (auto& s : m_services) {
             if (s.pid == r) {
                 s.pid = 0;

@@ -81,7 +81,7 @@ int signal_for_command(char c)
 
 void Supervisor::setup_or_die()
 {
-    m_wait_mask = catch_signals({ SIGCHLD });
+    m_wait_mask = mta::catch_signals({ SIGCHLD });
 
     if (::chdir(m_dir.c_str()) == -1)
         die_setup("unable to chdir to", m_dir);
@@ -120,7 +120,7 @@ int Supervisor::run()
             timeout / 1000, (timeout % 1000) * 1000000L
         };
         ::ppoll(&p, 1, &ts, &m_wait_mask);
-        if (take_signal(SIGCHLD)) {
+        if (mta::take_signal(SIGCHLD)) {
             reap();
             if (m_exit && m_pid == 0)
                 break;
@@ -151,7 +151,7 @@ int Supervisor::poll_timeout_ms() const
 
 void Supervisor::reap()
 {
-    while (pid_t const r = next_exited_child()) {
+    while (pid_t const r = mta::next_exited_child()) {
         if (r != m_pid)
             continue;
         m_pid = 0;

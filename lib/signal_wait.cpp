@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <sys/wait.h>
 
-namespace sv {
+namespace mta {
 
 namespace {
 
@@ -62,4 +62,4 @@ pid_t next_exited_child()
     }
 }
 
-} // namespace sv
+} // namespace mta

@@ -6,9 +6,9 @@
 #include <poll.h>
 #include <unistd.h>
 
-using namespace sv;
+using namespace mta;
 
-TEST_CASE("a caught signal waits for ppoll and is recorded", "[supervise][signal_wait]")
+TEST_CASE("a caught signal waits for ppoll and is recorded", "[lib][signal_wait]")
 {
     sigset_t before;
     ::sigprocmask(SIG_SETMASK, nullptr, &before);
@@ -35,7 +35,7 @@ TEST_CASE("a caught signal waits for ppoll and is recorded", "[supervise][signal
     ::sigprocmask(SIG_SETMASK, &before, nullptr);
 }
 
-TEST_CASE("next_exited_child reaps a child that has exited", "[supervise][signal_wait]")
+TEST_CASE("next_exited_child reaps a child that has exited", "[lib][signal_wait]")
 {
     pid_t const child = ::fork();
     REQUIRE(child != -1);

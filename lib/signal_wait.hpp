@@ -1,11 +1,12 @@
-// signal_wait - how supervise, svscan and multilog wait: the signals they act on stay
-// blocked except inside ppoll, so none arrives between a check and the wait, and the
-// handler only records that each came; and the reaping of exited children.
+// signal_wait - how a long-running program (supervise, svscan, multilog, send) waits: the
+// signals it acts on stay blocked except inside ppoll, so none arrives between a check
+// and the wait, and the handler only records that each came; and the reaping of exited
+// children.
 //
-//     m_wait_mask = sv::catch_signals({ SIGALRM, SIGTERM });
+//     m_wait_mask = mta::catch_signals({ SIGALRM, SIGTERM });
 //     ::ppoll(&p, 1, nullptr, &m_wait_mask);       // where they are let in
-//     if (sv::take_signal(SIGALRM)) rotate();
-//     while (pid_t const pid = sv::next_exited_child()) forget(pid);
+//     if (mta::take_signal(SIGALRM)) rotate();
+//     while (pid_t const pid = mta::next_exited_child()) forget(pid);
 //
 // Nothing is reported: sigaction and sigprocmask do not fail on valid signals, and a
 // failing waitpid (no children) simply ends the reaping.
@@ -15,7 +16,7 @@
 #include <initializer_list>
 #include <sys/types.h>
 
-namespace sv {
+namespace mta {
 
 // Installs the recording handler for each of signals and blocks them. Returns the mask
 // to wait with: the signal mask from before, without signals.
@@ -31,4 +32,4 @@ void clear_signal(int sig);
 // children). Never blocks.
 pid_t next_exited_child();
 
-} // namespace sv
+} // namespace mta
