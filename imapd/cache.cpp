@@ -1,5 +1,7 @@
 #include "cache.hpp"
 
+#include "header.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <fcntl.h>
@@ -20,7 +22,39 @@ bool parse_u64(std::string_view text, uint64_t& out)
     return !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
 }
 
+// "BASE SIZE DATE ENVLEN BSLEN HDRLEN" into base and e (all but its offset); false when
+// the line is damaged.
+bool parse_record_head(std::string_view line, std::string_view& base, CacheEntry& e)
+{
+    std::string_view f[6];
+    for (auto& part : f) {
+        size_t sp = line.find(' ');
+        part = line.substr(0, sp);
+        line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    }
+    uint64_t size = 0, date = 0, env = 0, bs = 0, hdr = 0;
+    if (f[0].empty() || !parse_u64(f[1], size) || !parse_u64(f[2], date) || !parse_u64(f[3], env)
+        || !parse_u64(f[4], bs) || !parse_u64(f[5], hdr) || env > kMaxString || bs > kMaxString
+        || hdr > kMaxString)
+        return false;
+    base = f[0];
+    e.size = size;
+    e.date = static_cast<int64_t>(date);
+    e.envelope_length = static_cast<uint32_t>(env);
+    e.structure_length = static_cast<uint32_t>(bs);
+    e.headers_length = static_cast<uint32_t>(hdr);
+    return true;
+}
+
 } // namespace
+
+bool is_cached_field(std::string_view name)
+{
+    for (char const* f : kCachedFields)
+        if (mta::field_name_equals(name, f))
+            return true;
+    return false;
+}
 
 Cache::Cache(std::string dir)
     : m_path(std::move(dir) + "/imapd.cache")
@@ -40,62 +74,60 @@ void Cache::load_tail()
     if (::fstat(m_fd.get(), &st) == -1)
         return;
     auto const file_size = static_cast<uint64_t>(st.st_size);
+    if (!start_index(file_size))
+        return;
+    // Read the new records in chunks, parsing their head lines.
+    while (m_indexed < file_size && index_record(file_size)) { }
+}
+
+// Writes the magic line into an empty file, or checks it before the first record is
+// indexed. False when there is nothing (more) to index.
+bool Cache::start_index(uint64_t file_size)
+{
     if (file_size == 0) {
         (void)mta::write_all(m_fd.get(), kMagic);
         m_indexed = kMagic.size();
-        return;
+        return false;
     }
     if (m_indexed == 0) {
         if (read_at(0, static_cast<uint32_t>(kMagic.size())) != kMagic) {
             m_damaged = true;
-            return;
+            return false;
         }
         m_indexed = kMagic.size();
     }
-    // Read the new records in chunks, parsing their head lines.
-    std::string buffer;
-    uint64_t pos = m_indexed;
-    while (pos < file_size) {
-        std::string head = read_at(
-            pos, static_cast<uint32_t>(std::min<uint64_t>(kMaxRecordHead, file_size - pos)));
-        size_t nl = head.find('\n');
-        if (nl == std::string::npos) {
-            m_damaged = pos + kMaxRecordHead <= file_size;
-            return; // a torn record at the end
-        }
-        std::string_view line(head.data(), nl);
-        std::string_view f[6];
-        for (auto& part : f) {
-            size_t sp = line.find(' ');
-            part = line.substr(0, sp);
-            line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
-        }
-        uint64_t size = 0, date = 0, env = 0, bs = 0, hdr = 0;
-        if (f[0].empty() || !parse_u64(f[1], size) || !parse_u64(f[2], date)
-            || !parse_u64(f[3], env) || !parse_u64(f[4], bs) || !parse_u64(f[5], hdr)
-            || env > kMaxString || bs > kMaxString || hdr > kMaxString) {
-            m_damaged = true;
-            return;
-        }
-        uint64_t const body = pos + nl + 1;
-        uint64_t const end = body + env + bs + hdr + 1;
-        if (end > file_size)
-            return; // torn (or still being written): looked at again later
-        if (read_at(end - 1, 1) != "\n") {
-            m_damaged = true;
-            return;
-        }
-        CacheEntry e;
-        e.size = size;
-        e.date = static_cast<int64_t>(date);
-        e.offset = body;
-        e.envelope_length = static_cast<uint32_t>(env);
-        e.structure_length = static_cast<uint32_t>(bs);
-        e.headers_length = static_cast<uint32_t>(hdr);
-        m_index.insert_or_assign(std::string(f[0]), e);
-        pos = end;
-        m_indexed = end;
+    return true;
+}
+
+// Indexes the record at m_indexed. False when it is not whole yet, or damaged (then the
+// file is marked so).
+bool Cache::index_record(uint64_t file_size)
+{
+    uint64_t const pos = m_indexed;
+    std::string head
+        = read_at(pos, static_cast<uint32_t>(std::min<uint64_t>(kMaxRecordHead, file_size - pos)));
+    size_t nl = head.find('\n');
+    if (nl == std::string::npos) {
+        m_damaged = pos + kMaxRecordHead <= file_size;
+        return false; // a torn record at the end
     }
+    std::string_view base;
+    CacheEntry e;
+    if (!parse_record_head(std::string_view(head.data(), nl), base, e)) {
+        m_damaged = true;
+        return false;
+    }
+    e.offset = pos + nl + 1;
+    uint64_t const end = e.offset + e.envelope_length + e.structure_length + e.headers_length + 1;
+    if (end > file_size)
+        return false; // torn (or still being written): looked at again later
+    if (read_at(end - 1, 1) != "\n") {
+        m_damaged = true;
+        return false;
+    }
+    m_index.insert_or_assign(std::string(base), e);
+    m_indexed = end;
+    return true;
 }
 
 std::string Cache::read_at(uint64_t offset, uint32_t length)

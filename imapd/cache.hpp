@@ -27,6 +27,8 @@ namespace imapd {
 
 // Header fields kept in the cache for SEARCH (FROM, TO, CC, BCC, SUBJECT, SENT*).
 inline constexpr char const* kCachedFields[] = { "From", "To", "Cc", "Bcc", "Subject", "Date" };
+// True for the name of one of kCachedFields (in any case).
+bool is_cached_field(std::string_view name);
 
 struct CacheEntry {
     uint64_t size = 0; // RFC822.SIZE
@@ -52,6 +54,8 @@ public:
 
 private:
     void load_tail();
+    bool start_index(uint64_t file_size);
+    bool index_record(uint64_t file_size);
     std::string read_at(uint64_t offset, uint32_t length);
 
     std::string m_path;

@@ -36,13 +36,11 @@ bool digits(std::string_view text, int& out)
     return !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
 }
 
-// BODY[...] after "BODY" or "BODY.PEEK": section and partial.
-bool parse_section(Cursor& c, FetchItem& item)
+// The part numbers of a section ("1.2" or "1.2."); need_text: a text specifier must
+// follow (after a final dot).
+bool parse_section_part(Cursor& c, Section& s, bool& need_text)
 {
-    if (!c.eat('['))
-        return false;
-    Section& s = item.section;
-    bool need_text = false;
+    need_text = false;
     while (c.peek() >= '1' && c.peek() <= '9') {
         auto n = c.nz_number();
         if (!n || s.part.size() >= 100)
@@ -53,8 +51,12 @@ bool parse_section(Cursor& c, FetchItem& item)
             break;
         need_text = true;
     }
-    if (!s.part.empty() && !need_text && c.peek() != ']')
-        return false;
+    return s.part.empty() || need_text || c.peek() == ']';
+}
+
+// HEADER, HEADER.FIELDS[.NOT], TEXT, MIME (after part numbers), or none before ']'.
+bool parse_section_text(Cursor& c, Section& s, bool need_text)
+{
     if (c.keyword("HEADER.FIELDS.NOT"))
         s.text = Section::Text::header_fields_not;
     else if (c.keyword("HEADER.FIELDS"))
@@ -67,33 +69,56 @@ bool parse_section(Cursor& c, FetchItem& item)
         s.text = Section::Text::mime;
     else if (need_text || c.peek() != ']')
         return false;
-    if (s.text == Section::Text::header_fields || s.text == Section::Text::header_fields_not) {
-        if (!c.sp() || !c.eat('('))
-            return false;
-        while (true) {
-            auto name = c.astring();
-            if (!name || name->empty())
-                return false;
-            s.fields.push_back(std::move(*name));
-            if (c.eat(')'))
-                break;
-            if (!c.sp())
-                return false;
-        }
-    }
-    if (!c.eat(']'))
-        return false;
-    if (c.eat('<')) {
-        auto origin = c.number();
-        if (!origin || !c.eat('.'))
-            return false;
-        auto count = c.nz_number();
-        if (!count || !c.eat('>'))
-            return false;
-        item.origin = origin;
-        item.count = *count;
-    }
     return true;
+}
+
+// " (FROM TO)": the field names of HEADER.FIELDS[.NOT].
+bool parse_field_names(Cursor& c, std::vector<std::string>& fields)
+{
+    if (!c.sp() || !c.eat('('))
+        return false;
+    while (true) {
+        auto name = c.astring();
+        if (!name || name->empty())
+            return false;
+        fields.push_back(std::move(*name));
+        if (c.eat(')'))
+            return true;
+        if (!c.sp())
+            return false;
+    }
+}
+
+// "<origin.count>" after a section, when there is one.
+bool parse_partial(Cursor& c, FetchItem& item)
+{
+    if (!c.eat('<'))
+        return true;
+    auto origin = c.number();
+    if (!origin || !c.eat('.'))
+        return false;
+    auto count = c.nz_number();
+    if (!count || !c.eat('>'))
+        return false;
+    item.origin = origin;
+    item.count = *count;
+    return true;
+}
+
+// BODY[...] after "BODY" or "BODY.PEEK": section and partial.
+bool parse_section(Cursor& c, FetchItem& item)
+{
+    if (!c.eat('['))
+        return false;
+    Section& s = item.section;
+    bool need_text = false;
+    if (!parse_section_part(c, s, need_text) || !parse_section_text(c, s, need_text))
+        return false;
+    bool const has_fields
+        = s.text == Section::Text::header_fields || s.text == Section::Text::header_fields_not;
+    if (has_fields && !parse_field_names(c, s.fields))
+        return false;
+    return c.eat(']') && parse_partial(c, item);
 }
 
 std::optional<FetchItem> parse_fetch_att(Cursor& c)

@@ -210,6 +210,17 @@ mta::Status Folder::sync()
     return sync_locked();
 }
 
+// The lock, taken, and the list brought up to date under it.
+mta::Result<Folder::Lock> Folder::lock_and_sync()
+{
+    auto lock = Lock::take(m_dir);
+    if (!lock)
+        return lock.error();
+    if (auto st = sync_locked(); !st)
+        return st.error();
+    return std::move(*lock);
+}
+
 mta::Status Folder::read_uidlist(std::vector<Record>& records)
 {
     records.clear();
@@ -279,6 +290,14 @@ mta::Status Folder::write_uidlist(std::vector<Record> const& records)
         text += '\n';
     }
     return mta::write_file_atomic(m_dir + kUidlist, text, 0600);
+}
+
+// After files were renamed into cur/ or removed from it: that first, then the list.
+mta::Status Folder::write_uidlist_durably()
+{
+    if (auto st = mta::fsync_dir(m_dir + "/cur"); !st)
+        return st;
+    return write_uidlist(m_records);
 }
 
 mta::Status Folder::load_keywords()
@@ -476,11 +495,9 @@ std::optional<std::string> Folder::find_file(std::string const& base) const
 mta::Result<std::vector<size_t>> Folder::store(
     std::vector<std::pair<size_t, std::string>> const& changes)
 {
-    auto lock = Lock::take(m_dir);
+    auto lock = lock_and_sync();
     if (!lock)
         return lock.error();
-    if (auto st = sync_locked(); !st)
-        return st.error();
     std::vector<size_t> done;
     for (auto const& [index, flags] : changes) {
         Message& m = m_view[index];
@@ -514,11 +531,9 @@ mta::Result<std::vector<size_t>> Folder::store(
 
 mta::Result<std::vector<uint32_t>> Folder::expunge(std::vector<size_t> const& indexes)
 {
-    auto lock = Lock::take(m_dir);
+    auto lock = lock_and_sync();
     if (!lock)
         return lock.error();
-    if (auto st = sync_locked(); !st)
-        return st.error();
     std::vector<uint32_t> uids;
     for (size_t index : indexes) {
         Message& m = m_view[index];
@@ -535,9 +550,7 @@ mta::Result<std::vector<uint32_t>> Folder::expunge(std::vector<size_t> const& in
     std::erase_if(m_records,
         [&](Record const& r) { return std::binary_search(uids.begin(), uids.end(), r.uid); });
     ++m_highestmodseq;
-    if (auto st = mta::fsync_dir(m_dir + "/cur"); !st)
-        return st.error();
-    if (auto st = write_uidlist(m_records); !st)
+    if (auto st = write_uidlist_durably(); !st)
         return st.error();
     return uids;
 }
@@ -545,13 +558,11 @@ mta::Result<std::vector<uint32_t>> Folder::expunge(std::vector<size_t> const& in
 mta::Result<std::vector<uint32_t>> Folder::adopt(
     std::vector<std::pair<std::string, std::string>> const& names_and_flags)
 {
-    auto lock = Lock::take(m_dir);
-    if (!lock)
-        return lock.error();
     // The new files must not get their UIDs from the scan (sorted by mtime): take them
     // out of new/ first, in order, then let the list catch up.
-    if (auto st = sync_locked(); !st)
-        return st.error();
+    auto lock = lock_and_sync();
+    if (!lock)
+        return lock.error();
     std::vector<uint32_t> uids;
     for (auto const& entry : names_and_flags) {
         std::string const& name = entry.first;
@@ -572,9 +583,7 @@ mta::Result<std::vector<uint32_t>> Folder::adopt(
         r->in_new = false;
         uids.push_back(r->uid);
     }
-    if (auto st = mta::fsync_dir(m_dir + "/cur"); !st)
-        return st.error();
-    if (auto st = write_uidlist(m_records); !st)
+    if (auto st = write_uidlist_durably(); !st)
         return st.error();
     merge(m_records);
     return uids;

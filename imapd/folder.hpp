@@ -99,6 +99,8 @@ private:
     class Lock;
     struct Disk; // the files found in new/ and cur/ (folder.cpp)
     mta::Status sync_locked();
+    mta::Result<Lock> lock_and_sync();
+    mta::Status write_uidlist_durably();
     bool keep_known(std::vector<Record>& records, Disk& disk, std::vector<Record>& kept);
     mta::Status add_unlisted(Disk& disk, std::vector<Record>& kept);
     std::vector<uint32_t> move_new_to_cur(std::vector<Record>& records);

@@ -33,6 +33,15 @@ void deliver(
     REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
 }
 
+// A Maildir with "1.a" and "2.b" in cur/, delivered at 1 and 2: UIDs 1 and 2.
+std::string make_two_message_maildir(TempDir const& dir)
+{
+    std::string const md = make_maildir(dir);
+    deliver(md, "1.a", 1, "cur");
+    deliver(md, "2.b", 2, "cur");
+    return md;
+}
+
 std::vector<uint32_t> uids(Folder const& f)
 {
     std::vector<uint32_t> out;
@@ -78,9 +87,7 @@ TEST_CASE("UIDs follow delivery order and survive reopening", "[imapd][folder]")
 TEST_CASE("changes by other programs show up in the view", "[imapd][folder]")
 {
     TempDir dir;
-    std::string const md = make_maildir(dir);
-    deliver(md, "1.a", 1, "cur");
-    deliver(md, "2.b", 2, "cur");
+    std::string const md = make_two_message_maildir(dir);
     auto f = Folder::open(md, true);
     REQUIRE(f);
     uint64_t const before = f->messages()[0].modseq;
@@ -108,9 +115,7 @@ TEST_CASE("changes by other programs show up in the view", "[imapd][folder]")
 TEST_CASE("store, keywords, expunge and adopt", "[imapd][folder]")
 {
     TempDir dir;
-    std::string const md = make_maildir(dir);
-    deliver(md, "1.a", 1, "cur");
-    deliver(md, "2.b", 2, "cur");
+    std::string const md = make_two_message_maildir(dir);
     auto f = Folder::open(md, true);
     REQUIRE(f);
     auto letter = f->keyword_letter("$Label1", true);

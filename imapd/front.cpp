@@ -1,63 +1,58 @@
 #include "front.hpp"
 
 #include "buffer.hpp"
-#include "control.hpp"
-#include "env.hpp"
 #include "exit_codes.hpp"
-#include "install_root.hpp"
 #include "log.hpp"
 #include "login.hpp"
-#include "login_monitor.hpp"
+#include "login_front.hpp"
 #include "parser.hpp"
-#include "process.hpp"
 #include "session.hpp"
 #include "tls.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <optional>
-#include <sys/socket.h>
+#include <algorithm>
+#include <string>
 #include <unistd.h>
 
 namespace imapd {
 
 namespace {
 
+using mta::login::FrontConnection;
+using mta::login::FrontSetup;
+
 constexpr int kPreLoginTimeoutMs = 5 * 60 * 1000;
 
-// The client connection, plaintext until STARTTLS/STLS (lib/login_monitor).
-struct Connection : mta::login::FrontConnection {
-    Connection()
-        : FrontConnection(kPreLoginTimeoutMs)
-    {
-    }
-};
-
-[[noreturn]] void bye(Connection& c, int code)
+[[noreturn]] void bye(FrontConnection& c, int code)
 {
     c.finish();
     _exit(code);
 }
 
-void start_tls(Connection& c, mta::tls::Context const& ctx)
+void start_tls(FrontConnection& c, mta::tls::Context const& ctx)
 {
     if (auto st = c.start_tls(ctx); !st)
-        mta::log::fatal(mta::kExitOk,
-            "TLS handshake failed: " + st.error().text() + " " + mta::tls::last_error_text());
+        mta::log::fatal(
+            mta::kExitOk, "TLS handshake failed: " + mta::login::tls_error_text(st.error()));
 }
 
-std::optional<mta::tls::Context> load_tls(std::string const& root)
+// The install root and control/tls (lib/login_front.hpp); with implicit TLS, the handshake.
+FrontSetup set_up(FrontConnection& c, bool implicit_tls)
 {
-    auto ctx = mta::login::load_front_tls(root);
-    if (!ctx) {
-        mta::log::warn("no TLS: " + ctx.error().text() + " " + mta::tls::last_error_text());
-        return std::nullopt;
+    auto setup = mta::login::set_up_front();
+    if (!setup)
+        mta::log::fatal(mta::kExitTemp, "unable to find the install root", setup.error());
+    if (!setup->tls_problem.empty())
+        mta::log::warn("no TLS: " + setup->tls_problem);
+    if (implicit_tls) {
+        if (!setup->tls)
+            mta::log::fatal(mta::kExitTemp, "no usable control/tls/cert.pem for implicit TLS");
+        start_tls(c, *setup->tls);
     }
-    return std::move(*ctx);
+    return std::move(*setup);
 }
 
 // The answer to the login, then bytes to and from the session until the end.
-[[noreturn]] void logged_in(Connection& c, std::string const& tag)
+[[noreturn]] void logged_in(FrontConnection& c, std::string const& tag)
 {
     c.in.set_timeout(0); // the session keeps its own timeouts
     if (!c.out.put(tag + " OK [CAPABILITY " + capabilities() + "] logged in\r\n") || !c.out.flush())
@@ -66,7 +61,7 @@ std::optional<mta::tls::Context> load_tls(std::string const& root)
     bye(c, mta::kExitOk);
 }
 
-LoginStep next_step(Connection& c, CommandReader& reader, Login& login, bool sasl)
+LoginStep next_step(FrontConnection& c, CommandReader& reader, Login& login, bool sasl)
 {
     std::string text;
     if (sasl) {
@@ -95,27 +90,47 @@ LoginStep next_step(Connection& c, CommandReader& reader, Login& login, bool sas
     return login.handle(text);
 }
 
+// Asks the monitor about the step's login (and wipes its password); a good login ends in
+// logged_in(), a failed one gives the failure's step.
+LoginStep authenticate(FrontConnection& c, Login& login, LoginStep& step)
+{
+    auto answer = mta::login::ask_monitor(step.login, step.password);
+    std::fill(step.password.begin(), step.password.end(), '\0');
+    if (!answer)
+        mta::log::fatal(mta::kExitTemp, "lost the monitor", answer.error());
+    if (*answer == mta::login::Answer::good)
+        logged_in(c, step.tag);
+    return login.login_failed(*answer == mta::login::Answer::temporary);
+}
+
+// Sends the step's reply (flushed unless more commands are buffered: pipelining) and
+// carries out its action; true when a SASL response line comes next.
+bool carry_out(FrontConnection& c, Login& login, LoginStep const& step, FrontSetup const& setup)
+{
+    if (!c.out.put(step.reply))
+        bye(c, mta::kExitOk);
+    if (step.action == LoginAction::logout)
+        bye(c, mta::kExitOk);
+    if (step.action == LoginAction::starttls) {
+        if (!c.out.flush())
+            bye(c, mta::kExitOk);
+        c.in.discard_buffered(); // nothing sent before TLS counts after it
+        start_tls(c, *setup.tls);
+        login.tls_started();
+        return false;
+    }
+    if (!c.in.has_buffered() && !c.out.flush())
+        bye(c, mta::kExitOk);
+    return step.action == LoginAction::sasl_continue;
+}
+
 } // namespace
 
 int run_front(bool implicit_tls)
 {
-    mta::ignore_sigpipe();
-    // Responses leave in several writes; without TCP_NODELAY, Nagle's algorithm would hold
-    // each later piece until the client's delayed ACK. Fails on pipes: fine.
-    int const on = 1;
-    (void)::setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    auto root = mta::install_root();
-    if (!root)
-        mta::log::fatal(mta::kExitTemp, "unable to find the install root", root.error());
-    std::optional<mta::tls::Context> const ctx = load_tls(*root);
-    Connection c;
-    if (implicit_tls) {
-        if (!ctx)
-            mta::log::fatal(mta::kExitTemp, "no usable control/tls/cert.pem for implicit TLS");
-        start_tls(c, *ctx);
-    }
-    Login login(LoginPolicy {
-        ctx.has_value(), mta::login::is_loopback(mta::env_or("TCPREMOTEIP", "")), implicit_tls });
+    FrontConnection c(kPreLoginTimeoutMs);
+    FrontSetup const setup = set_up(c, implicit_tls);
+    Login login(LoginPolicy { setup.tls.has_value(), setup.loopback, implicit_tls });
     if (!c.out.put("* OK [CAPABILITY " + login.capabilities() + "] mail-suite IMAP ready\r\n")
         || !c.out.flush())
         bye(c, mta::kExitOk);
@@ -123,32 +138,9 @@ int run_front(bool implicit_tls)
     bool sasl = false;
     for (;;) {
         LoginStep step = next_step(c, reader, login, sasl);
-        sasl = false;
-        if (step.action == LoginAction::authenticate) {
-            auto answer = mta::login::ask_monitor(step.login, step.password);
-            std::fill(step.password.begin(), step.password.end(), '\0');
-            if (!answer)
-                mta::log::fatal(mta::kExitTemp, "lost the monitor", answer.error());
-            if (*answer == mta::login::Answer::good)
-                logged_in(c, step.tag);
-            step = login.login_failed(*answer == mta::login::Answer::temporary);
-        }
-        if (!c.out.put(step.reply))
-            bye(c, mta::kExitOk);
-        if (step.action == LoginAction::logout)
-            bye(c, mta::kExitOk);
-        if (step.action == LoginAction::sasl_continue)
-            sasl = true;
-        if (step.action == LoginAction::starttls) {
-            if (!c.out.flush())
-                bye(c, mta::kExitOk);
-            c.in.discard_buffered(); // nothing sent before TLS counts after it
-            start_tls(c, *ctx);
-            login.tls_started();
-            continue;
-        }
-        if (!c.in.has_buffered() && !c.out.flush())
-            bye(c, mta::kExitOk);
+        if (step.action == LoginAction::authenticate)
+            step = authenticate(c, login, step);
+        sasl = carry_out(c, login, step, setup);
     }
 }
 

@@ -55,40 +55,50 @@ LoginStep Login::handle(std::string const& text)
             return reply(t + " BAD STARTTLS not available\r\n");
         return reply(t + " OK begin TLS negotiation now\r\n", LoginAction::starttls);
     }
-    if (verb == "LOGIN") {
-        auto user = c.sp() ? c.astring() : std::nullopt;
-        auto pass = user && c.sp() ? c.astring() : std::nullopt;
-        if (!pass || !c.at_end())
-            return reply(t + " BAD LOGIN user password expected\r\n");
-        if (!plaintext_allowed())
-            return reply(t + " NO [PRIVACYREQUIRED] use STARTTLS first\r\n");
-        LoginStep s = reply("", LoginAction::authenticate);
-        s.tag = t;
-        s.login = std::move(*user);
-        s.password = std::move(*pass);
-        return s;
-    }
-    if (verb == "AUTHENTICATE") {
-        auto mechanism = c.sp() ? c.atom() : std::nullopt;
-        if (!mechanism)
-            return reply(t + " BAD AUTHENTICATE mechanism expected\r\n");
-        if (upper(*mechanism) != "PLAIN")
-            return reply(t + " NO unsupported authentication mechanism\r\n");
-        if (!plaintext_allowed())
-            return reply(t + " NO [PRIVACYREQUIRED] use STARTTLS first\r\n");
-        if (c.at_end()) {
-            m_sasl_tag = t;
-            return reply("+ \r\n", LoginAction::sasl_continue);
-        }
-        auto initial = c.sp() ? c.atom() : std::nullopt;
-        if (!initial || !c.at_end())
-            return reply(t + " BAD invalid initial response\r\n");
-        return sasl_plain(*initial == "=" ? std::string_view() : std::string_view(*initial));
-    }
+    if (verb == "LOGIN")
+        return login_command(t, c);
+    if (verb == "AUTHENTICATE")
+        return authenticate_command(t, c);
     if (verb == "SELECT" || verb == "EXAMINE" || verb == "LIST" || verb == "FETCH"
         || verb == "STATUS" || verb == "APPEND" || verb == "CREATE")
         return reply(t + " BAD log in first\r\n");
     return reply(t + " BAD unknown command or wrong state\r\n");
+}
+
+// LOGIN user password.
+LoginStep Login::login_command(std::string const& t, Cursor& c)
+{
+    auto user = c.sp() ? c.astring() : std::nullopt;
+    auto pass = user && c.sp() ? c.astring() : std::nullopt;
+    if (!pass || !c.at_end())
+        return reply(t + " BAD LOGIN user password expected\r\n");
+    if (!plaintext_allowed())
+        return reply(t + " NO [PRIVACYREQUIRED] use STARTTLS first\r\n");
+    LoginStep s = reply("", LoginAction::authenticate);
+    s.tag = t;
+    s.login = std::move(*user);
+    s.password = std::move(*pass);
+    return s;
+}
+
+// AUTHENTICATE PLAIN, with the initial response (SASL-IR) or a continuation.
+LoginStep Login::authenticate_command(std::string const& t, Cursor& c)
+{
+    auto mechanism = c.sp() ? c.atom() : std::nullopt;
+    if (!mechanism)
+        return reply(t + " BAD AUTHENTICATE mechanism expected\r\n");
+    if (upper(*mechanism) != "PLAIN")
+        return reply(t + " NO unsupported authentication mechanism\r\n");
+    if (!plaintext_allowed())
+        return reply(t + " NO [PRIVACYREQUIRED] use STARTTLS first\r\n");
+    if (c.at_end()) {
+        m_sasl_tag = t;
+        return reply("+ \r\n", LoginAction::sasl_continue);
+    }
+    auto initial = c.sp() ? c.atom() : std::nullopt;
+    if (!initial || !c.at_end())
+        return reply(t + " BAD invalid initial response\r\n");
+    return sasl_plain(*initial == "=" ? std::string_view() : std::string_view(*initial));
 }
 
 LoginStep Login::sasl_response(std::string_view line)

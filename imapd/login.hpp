@@ -17,6 +17,8 @@
 
 namespace imapd {
 
+class Cursor; // parser.hpp
+
 struct LoginPolicy {
     bool tls_available = false; // a certificate is configured: STARTTLS is offered
     bool loopback = false; // plaintext logins allowed without TLS
@@ -56,6 +58,8 @@ public:
 
 private:
     bool plaintext_allowed() const { return m_policy.tls_active || m_policy.loopback; }
+    LoginStep login_command(std::string const& t, Cursor& c);
+    LoginStep authenticate_command(std::string const& t, Cursor& c);
     LoginStep sasl_plain(std::string_view base64);
 
     LoginPolicy m_policy;

@@ -1,6 +1,6 @@
-// The commands on the messages of the selected mailbox: FETCH, STORE, COPY, MOVE,
-// EXPUNGE, and APPEND (which may also target the selected mailbox). SEARCH is in
-// search.cpp.
+// The commands on the messages of the selected mailbox: STORE, COPY, MOVE, EXPUNGE, and
+// APPEND (which may also target the selected mailbox); the reading of a message file and
+// its cache entry. FETCH is in fetch.cpp, SEARCH in search.cpp.
 #include "session.hpp"
 
 #include "fd.hpp"
@@ -29,20 +29,6 @@ std::string to_lf(std::string_view text)
         if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n'))
             out += text[i];
     return out;
-}
-
-std::string internal_date(int64_t seconds)
-{
-    static char const* const kMonths[]
-        = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-    time_t t = static_cast<time_t>(seconds);
-    struct tm tm;
-    if (!::gmtime_r(&t, &tm))
-        return "\"01-Jan-1970 00:00:00 +0000\"";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday,
-        kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
 }
 
 // "1:3,7" of values in the order given, runs of +1 joined.
@@ -75,14 +61,6 @@ std::string unique_name()
         now.tv_sec, now.tv_usec, ::getpid(), ++sequence, mta::maildir_host(host));
 }
 
-bool is_cached_field(std::string_view name)
-{
-    for (char const* f : kCachedFields)
-        if (mta::field_name_equals(name, f))
-            return true;
-    return false;
-}
-
 // The cached fields of a message: "Name: unfolded value\n" each.
 std::string search_headers(std::string_view text, Part const& root)
 {
@@ -97,6 +75,180 @@ std::string search_headers(std::string_view text, Part const& root)
         out += std::string(field->name) + ": " + value + '\n';
     }
     return out;
+}
+
+// Sequence numbers the client cannot know are an error (RFC 3501 6.4.5: BAD or NO);
+// UIDs that do not exist are simply skipped.
+bool sequence_valid(SeqSet const& set, size_t exists)
+{
+    for (auto const& r : set.ranges()) {
+        if (exists == 0 && (r.low == 0 || r.high == 0))
+            continue; // "1:*" in an empty mailbox names no message
+        if (r.low > exists || r.high > exists)
+            return false;
+    }
+    return true;
+}
+
+// The sorted flag letters of a message after STORE: letters replace, are added to or
+// are removed from its current ones.
+std::string stored_flags(
+    StoreArgs::Mode mode, std::string const& current, std::string const& letters)
+{
+    std::string f;
+    if (mode == StoreArgs::Mode::replace) {
+        f = letters;
+    } else if (mode == StoreArgs::Mode::add) {
+        f = current;
+        for (char l : letters)
+            if (f.find(l) == std::string::npos)
+                f += l;
+    } else {
+        for (char l : current)
+            if (letters.find(l) == std::string::npos)
+                f += l;
+    }
+    std::sort(f.begin(), f.end());
+    return f;
+}
+
+// Keywords are per folder: the letters of a message of source translated for target.
+std::string target_letters(std::string const& flags, Folder const& source, Folder& target)
+{
+    std::string letters;
+    for (char l : flags) {
+        if (l >= 'A' && l <= 'Z') {
+            letters += l;
+        } else if (auto kw = target.keyword_letter(source.imap_flags(std::string(1, l)), true);
+                   kw && *kw) {
+            letters += **kw;
+        }
+    }
+    std::sort(letters.begin(), letters.end());
+    return letters;
+}
+
+// What COPY linked into the target's new/: (file name, flag letters there) each, with the
+// UID and the index of its source message.
+struct Copied {
+    std::vector<std::pair<std::string, std::string>> added;
+    std::vector<uint32_t> sources;
+    std::vector<size_t> indexes;
+};
+
+// Links the messages of source (by index) into target's new/ under fresh names, skipping
+// those expunged meanwhile.
+mta::Status link_copies(
+    Folder const& source, std::vector<size_t> const& indexes, Folder& target, Copied& copied)
+{
+    auto const& view = source.messages();
+    for (size_t i : indexes) {
+        Message const& m = view[i];
+        if (m.expunged)
+            continue;
+        std::string const letters = target_letters(m.flags, source, target);
+        std::string const fresh = unique_name();
+        if (::link(source.path_of(m).c_str(), (target.dir() + "/new/" + fresh).c_str()) == -1) {
+            if (errno == ENOENT)
+                continue; // expunged meanwhile
+            return mta::Error::from_errno("unable to copy message");
+        }
+        copied.added.emplace_back(fresh, letters);
+        copied.sources.push_back(m.uid);
+        copied.indexes.push_back(i);
+    }
+    return {};
+}
+
+// "[COPYUID ...] " of UIDPLUS, or "" when nothing was copied.
+std::string copyuid_code(
+    uint32_t validity, std::vector<uint32_t> const& sources, std::vector<uint32_t> const& uids)
+{
+    if (sources.empty())
+        return {};
+    return "[COPYUID " + std::to_string(validity) + ' ' + uid_list(sources) + ' ' + uid_list(uids)
+        + "] ";
+}
+
+struct AppendArgs {
+    std::string mailbox;
+    std::vector<std::string> flags;
+    std::optional<time_t> date;
+    std::string message;
+};
+
+// " mailbox [(flags)] ["date-time"] literal" into args: nullptr, or the text of the BAD
+// answer.
+char const* parse_append(Cursor& c, AppendArgs& args)
+{
+    auto name = c.sp() ? c.astring() : std::nullopt;
+    if (!name || !c.sp())
+        return "APPEND mailbox [flags] [date] message expected";
+    args.mailbox = std::move(*name);
+    if (c.peek() == '(') {
+        auto list = c.flag_list();
+        if (!list || !c.sp())
+            return "invalid flag list";
+        args.flags = std::move(*list);
+    }
+    if (c.peek() == '"') {
+        auto text = c.string();
+        args.date = text ? parse_date_time(*text) : std::nullopt;
+        if (!args.date || !c.sp())
+            return "invalid date-time";
+    }
+    if (c.peek() != '{')
+        return "message literal expected";
+    auto message = c.string();
+    if (!message || !c.at_end())
+        return "invalid message literal";
+    args.message = std::move(*message);
+    return nullptr;
+}
+
+// The sorted letters of APPEND's flags in target (a new keyword gets a letter there);
+// nullopt for an unknown system flag, which bad then names.
+std::optional<std::string> append_letters(
+    std::vector<std::string> const& flags, Folder& target, std::string& bad)
+{
+    std::string letters;
+    for (auto const& f : flags) {
+        char l = system_flag_letter(f);
+        if (!l && f[0] == '\\' && f != "\\Recent") {
+            bad = f;
+            return std::nullopt;
+        }
+        if (!l && f[0] != '\\') {
+            auto kw = target.keyword_letter(f, true);
+            if (kw && *kw)
+                l = **kw;
+        }
+        if (l && letters.find(l) == std::string::npos)
+            letters += l;
+    }
+    std::sort(letters.begin(), letters.end());
+    return letters;
+}
+
+// Delivers an APPENDed message into dir's new/ with LF line ends, dated (its mtime) when
+// a date is given; returns its file name.
+mta::Result<std::string> deliver_appended(
+    std::string const& dir, std::string const& message, std::optional<time_t> date)
+{
+    auto file = mta::MaildirFile::create(dir);
+    if (!file)
+        return file.error();
+    if (auto st = file->write(to_lf(message)); !st)
+        return st.error();
+    auto committed = file->commit();
+    if (!committed)
+        return committed.error();
+    std::string const fresh = file->name();
+    if (date) {
+        struct timespec times[2] = { { *date, 0 }, { *date, 0 } };
+        (void)::utimensat(AT_FDCWD, (dir + "/new/" + fresh).c_str(), times, 0);
+    }
+    return fresh;
 }
 
 } // namespace
@@ -127,19 +279,6 @@ std::vector<size_t> Session::resolve(SeqSet const& set, bool uid) const
         if (marked[i])
             out.push_back(i);
     return out;
-}
-
-// Sequence numbers the client cannot know are an error (RFC 3501 6.4.5: BAD or NO);
-// UIDs that do not exist are simply skipped.
-static bool sequence_valid(SeqSet const& set, size_t exists)
-{
-    for (auto const& r : set.ranges()) {
-        if (exists == 0 && (r.low == 0 || r.high == 0))
-            continue; // "1:*" in an empty mailbox names no message
-        if (r.low > exists || r.high > exists)
-            return false;
-    }
-    return true;
 }
 
 Session::Loaded const* Session::load(Message const& m)
@@ -209,138 +348,30 @@ std::optional<std::string> Session::cached_headers(Message const& m)
     return m_cache->headers(*e);
 }
 
-std::string Session::fetch_item(Message const& m, size_t index, FetchItem const& item)
+// False after the BAD answer to a sequence set that names messages the client cannot
+// know (see sequence_valid).
+bool Session::check_sequence(std::string const& tag, SeqSet const& set, bool uid)
 {
-    using K = FetchItem::Kind;
-    (void)index;
-    switch (item.kind) {
-    case K::uid:
-        return "UID " + std::to_string(m.uid);
-    case K::flags:
-        return flags_response(m);
-    case K::modseq:
-        return "MODSEQ (" + std::to_string(m.modseq) + ")";
-    case K::rfc822_size:
-    case K::internaldate: {
-        auto info = meta(m);
-        if (!info)
-            return {};
-        return item.kind == K::rfc822_size ? "RFC822.SIZE " + std::to_string(info->size)
-                                           : "INTERNALDATE " + internal_date(info->date);
-    }
-    case K::envelope:
-    case K::bodystructure: {
-        if (!meta(m))
-            return {};
-        auto const* e = m_cache->find(m.base);
-        if (e)
-            return item.kind == K::envelope ? "ENVELOPE " + m_cache->envelope(*e)
-                                            : "BODYSTRUCTURE " + m_cache->body_structure(*e);
-        Loaded const* l = load(m); // no cache file: computed each time
-        if (!l)
-            return {};
-        return item.kind == K::envelope ? "ENVELOPE " + envelope(l->text, l->root)
-                                        : "BODYSTRUCTURE " + body_structure(l->text, l->root, true);
-    }
-    default:
-        break;
-    }
-    Loaded const* l = load(m);
-    if (!l)
-        return {};
-    auto literal = [](std::string_view data) {
-        return "{" + std::to_string(data.size()) + "}\r\n" + std::string(data);
-    };
-    switch (item.kind) {
-    case K::body:
-        return "BODY " + body_structure(l->text, l->root, false);
-    case K::rfc822:
-        return "RFC822 " + literal(l->text);
-    case K::rfc822_header:
-        return "RFC822.HEADER " + literal(std::string_view(l->text).substr(0, l->root.body_begin));
-    case K::rfc822_text:
-        return "RFC822.TEXT " + literal(std::string_view(l->text).substr(l->root.body_begin));
-    case K::section: {
-        auto data = section_text(l->text, l->root, item.section);
-        std::string name = "BODY[" + item.section.spec + "]";
-        std::string_view bytes = data ? std::string_view(*data) : std::string_view();
-        if (item.origin) {
-            name += "<" + std::to_string(*item.origin) + ">";
-            bytes = *item.origin < bytes.size() ? bytes.substr(*item.origin, item.count)
-                                                : std::string_view();
-        }
-        return name + ' ' + (data ? literal(bytes) : std::string("NIL"));
-    }
-    default:
-        return {};
-    }
+    if (uid || sequence_valid(set, m_folder->messages().size()))
+        return true;
+    tagged(tag, Reply::bad, "invalid message sequence number");
+    return false;
 }
 
-void Session::cmd_fetch(std::string const& tag, Cursor& c, bool uid)
+// The folder that APPEND or COPY writes to; nullopt after the NO answer.
+std::optional<Folder> Session::open_target(std::string const& tag, std::string const& name)
 {
-    auto args = parse_fetch(c);
-    if (!args)
-        return tagged(tag, Reply::bad, "invalid FETCH arguments");
-    if (!uid && !sequence_valid(args->set, m_folder->messages().size()))
-        return tagged(tag, Reply::bad, "invalid message sequence number");
-    using K = FetchItem::Kind;
-    auto has = [&](K kind) {
-        return std::any_of(args->items.begin(), args->items.end(),
-            [&](FetchItem const& i) { return i.kind == kind; });
-    };
-    if (uid && !has(K::uid))
-        args->items.insert(args->items.begin(), FetchItem { K::uid, false, {}, {}, 0 });
-    if (args->changed_since || has(K::modseq))
-        m_condstore = true;
-    // RFC 7162 3.1.4.1: once CONDSTORE is on, FLAGS come with MODSEQ.
-    if ((args->changed_since || (m_condstore && has(K::flags))) && !has(K::modseq))
-        args->items.push_back(FetchItem { K::modseq, false, {}, {}, 0 });
-    bool const sets_seen = !m_read_only
-        && std::any_of(args->items.begin(), args->items.end(), [](FetchItem const& i) {
-               return (i.kind == K::section && !i.peek) || i.kind == K::rfc822
-                   || i.kind == K::rfc822_text;
-           });
-    auto indexes = resolve(args->set, uid);
-    auto& view = m_folder->messages();
-    if (args->changed_since)
-        std::erase_if(indexes, [&](size_t i) { return view[i].modseq <= *args->changed_since; });
-    std::vector<char> flags_added(view.size(), 0);
-    if (sets_seen) {
-        std::vector<std::pair<size_t, std::string>> changes;
-        for (size_t i : indexes) {
-            if (view[i].flags.find('S') != std::string::npos || view[i].expunged)
-                continue;
-            std::string f = view[i].flags + 'S';
-            std::sort(f.begin(), f.end());
-            changes.emplace_back(i, f);
-        }
-        if (!changes.empty()) {
-            auto done = m_folder->store(changes);
-            if (done)
-                for (size_t i : *done)
-                    flags_added[i] = !has(K::flags);
-        }
+    auto dir = m_store.dir_of(name);
+    if (!dir || !m_store.exists(name)) {
+        tagged(tag, Reply::no, "[TRYCREATE] no such mailbox");
+        return std::nullopt;
     }
-    for (size_t i : indexes) {
-        Message const& m = view[i];
-        if (m.expunged)
-            continue;
-        std::string line = "* " + std::to_string(i + 1) + " FETCH (";
-        bool first = true;
-        for (auto const& item : args->items) {
-            std::string part = fetch_item(m, i, item);
-            if (part.empty())
-                continue;
-            line += first ? "" : " ";
-            line += part;
-            first = false;
-        }
-        if (flags_added[i])
-            line += (first ? "" : " ") + flags_response(m);
-        send(line + ")\r\n");
-        view[i].flags_changed = false;
+    auto target = Folder::open(*dir, false);
+    if (!target) {
+        tagged(tag, Reply::no, "[SERVERBUG] " + target.error().text());
+        return std::nullopt;
     }
-    tagged(tag, Reply::ok, uid ? "UID FETCH completed" : "FETCH completed");
+    return std::move(*target);
 }
 
 std::string Session::flag_letters(std::vector<std::string> const& flags, bool assign, bool& ok)
@@ -372,54 +403,16 @@ std::string Session::flag_letters(std::vector<std::string> const& flags, bool as
     return letters;
 }
 
-void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
+// The untagged FETCH of each message that STORE changed, unless it was .SILENT.
+void Session::report_stored(
+    std::vector<std::pair<size_t, std::string>> const& changes, bool silent, bool uid)
 {
-    auto args = parse_store(c);
-    if (!args)
-        return tagged(tag, Reply::bad, "invalid STORE arguments");
-    if (!uid && !sequence_valid(args->set, m_folder->messages().size()))
-        return tagged(tag, Reply::bad, "invalid message sequence number");
-    if (m_read_only)
-        return tagged(tag, Reply::no, "[READ-ONLY] mailbox is read-only");
-    bool ok = true;
-    std::string const letters = flag_letters(args->flags, true, ok);
-    if (!ok)
-        return tagged(tag, Reply::bad, "invalid flag, or more than 26 keywords in this mailbox");
-    if (args->unchanged_since)
-        m_condstore = true;
-    auto indexes = resolve(args->set, uid);
     auto& view = m_folder->messages();
-    std::vector<std::pair<size_t, std::string>> changes;
-    std::vector<uint32_t> modified;
-    for (size_t i : indexes) {
-        Message const& m = view[i];
-        if (args->unchanged_since && m.modseq > *args->unchanged_since) {
-            modified.push_back(uid ? m.uid : static_cast<uint32_t>(i + 1));
-            continue;
-        }
-        std::string f;
-        if (args->mode == StoreArgs::Mode::replace) {
-            f = letters;
-        } else if (args->mode == StoreArgs::Mode::add) {
-            f = m.flags;
-            for (char l : letters)
-                if (f.find(l) == std::string::npos)
-                    f += l;
-        } else {
-            for (char l : m.flags)
-                if (letters.find(l) == std::string::npos)
-                    f += l;
-        }
-        std::sort(f.begin(), f.end());
-        changes.emplace_back(i, f);
-    }
-    auto done = m_folder->store(changes);
-    if (!done)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + done.error().text());
-    for (auto const& [i, f] : changes) {
+    for (auto const& change : changes) {
+        size_t const i = change.first;
         Message& m = view[i];
         m.flags_changed = false;
-        if (args->silent || m.expunged)
+        if (silent || m.expunged)
             continue;
         std::string line = "* " + std::to_string(i + 1) + " FETCH (" + flags_response(m);
         if (uid)
@@ -428,6 +421,37 @@ void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
             line += " MODSEQ (" + std::to_string(m.modseq) + ")";
         send(line + ")\r\n");
     }
+}
+
+void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
+{
+    auto args = parse_store(c);
+    if (!args)
+        return tagged(tag, Reply::bad, "invalid STORE arguments");
+    if (!check_sequence(tag, args->set, uid))
+        return;
+    if (m_read_only)
+        return tagged(tag, Reply::no, "[READ-ONLY] mailbox is read-only");
+    bool ok = true;
+    std::string const letters = flag_letters(args->flags, true, ok);
+    if (!ok)
+        return tagged(tag, Reply::bad, "invalid flag, or more than 26 keywords in this mailbox");
+    if (args->unchanged_since)
+        m_condstore = true;
+    auto const& view = m_folder->messages();
+    std::vector<std::pair<size_t, std::string>> changes;
+    std::vector<uint32_t> modified; // UNCHANGEDSINCE failed
+    for (size_t i : resolve(args->set, uid)) {
+        Message const& m = view[i];
+        if (args->unchanged_since && m.modseq > *args->unchanged_since)
+            modified.push_back(uid ? m.uid : static_cast<uint32_t>(i + 1));
+        else
+            changes.emplace_back(i, stored_flags(args->mode, m.flags, letters));
+    }
+    auto done = m_folder->store(changes);
+    if (!done)
+        return tagged(tag, Reply::no, "[SERVERBUG] " + done.error().text());
+    report_stored(changes, args->silent, uid);
     if (!modified.empty())
         return tagged(tag, Reply::ok,
             "[MODIFIED " + uid_list(modified) + "] conditional STORE failed for some");
@@ -440,60 +464,26 @@ void Session::cmd_copy(std::string const& tag, Cursor& c, bool uid, bool move)
     auto name = set && c.sp() ? c.astring() : std::nullopt;
     if (!name || !c.at_end())
         return tagged(tag, Reply::bad, "sequence set and mailbox expected");
-    if (!uid && !sequence_valid(*set, m_folder->messages().size()))
-        return tagged(tag, Reply::bad, "invalid message sequence number");
+    if (!check_sequence(tag, *set, uid))
+        return;
     if (move && m_read_only)
         return tagged(tag, Reply::no, "[READ-ONLY] mailbox is read-only");
-    auto dir = m_store.dir_of(*name);
-    if (!dir || !m_store.exists(*name))
-        return tagged(tag, Reply::no, "[TRYCREATE] no such mailbox");
-    auto target = Folder::open(*dir, false);
+    auto target = open_target(tag, *name);
     if (!target)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + target.error().text());
-    auto indexes = resolve(*set, uid);
-    auto const& view = m_folder->messages();
-    std::vector<std::pair<std::string, std::string>> added;
-    std::vector<uint32_t> sources;
-    std::vector<size_t> moved;
-    for (size_t i : indexes) {
-        Message const& m = view[i];
-        if (m.expunged)
-            continue;
-        // Keywords are per folder: translate the letters.
-        std::string letters;
-        for (char l : m.flags) {
-            if (l >= 'A' && l <= 'Z') {
-                letters += l;
-            } else if (auto kw
-                       = target->keyword_letter(m_folder->imap_flags(std::string(1, l)), true);
-                       kw && *kw) {
-                letters += **kw;
-            }
-        }
-        std::sort(letters.begin(), letters.end());
-        std::string const fresh = unique_name();
-        if (::link(m_folder->path_of(m).c_str(), (*dir + "/new/" + fresh).c_str()) == -1) {
-            if (errno == ENOENT)
-                continue; // expunged meanwhile
-            return tagged(tag, Reply::no,
-                "[SERVERBUG] " + mta::Error::from_errno("unable to copy message").text());
-        }
-        added.emplace_back(fresh, letters);
-        sources.push_back(m.uid);
-        moved.push_back(i);
-    }
-    if (auto st = mta::fsync_dir(*dir + "/new"); !st)
+        return;
+    Copied copied;
+    if (auto st = link_copies(*m_folder, resolve(*set, uid), *target, copied); !st)
         return tagged(tag, Reply::no, "[SERVERBUG] " + st.error().text());
-    auto uids = target->adopt(added);
+    if (auto st = mta::fsync_dir(target->dir() + "/new"); !st)
+        return tagged(tag, Reply::no, "[SERVERBUG] " + st.error().text());
+    auto uids = target->adopt(copied.added);
     if (!uids)
         return tagged(tag, Reply::no, "[SERVERBUG] " + uids.error().text());
-    std::string code = sources.empty() ? std::string()
-                                       : "[COPYUID " + std::to_string(target->uidvalidity()) + ' '
-            + uid_list(sources) + ' ' + uid_list(*uids) + "] ";
+    std::string const code = copyuid_code(target->uidvalidity(), copied.sources, *uids);
     if (move) {
         if (!code.empty())
             send("* OK " + code + "moved\r\n");
-        auto gone = m_folder->expunge(moved);
+        auto gone = m_folder->expunge(copied.indexes);
         if (!gone)
             return tagged(tag, Reply::no, "[SERVERBUG] " + gone.error().text());
         return tagged(tag, Reply::ok, uid ? "UID MOVE completed" : "MOVE completed");
@@ -530,62 +520,20 @@ void Session::cmd_expunge(std::string const& tag, Cursor& c, bool uid)
 
 void Session::cmd_append(std::string const& tag, Cursor& c)
 {
-    auto name = c.sp() ? c.astring() : std::nullopt;
-    if (!name || !c.sp())
-        return tagged(tag, Reply::bad, "APPEND mailbox [flags] [date] message expected");
-    std::vector<std::string> flags;
-    if (c.peek() == '(') {
-        auto list = c.flag_list();
-        if (!list || !c.sp())
-            return tagged(tag, Reply::bad, "invalid flag list");
-        flags = std::move(*list);
-    }
-    std::optional<time_t> date;
-    if (c.peek() == '"') {
-        auto text = c.string();
-        date = text ? parse_date_time(*text) : std::nullopt;
-        if (!date || !c.sp())
-            return tagged(tag, Reply::bad, "invalid date-time");
-    }
-    if (c.peek() != '{')
-        return tagged(tag, Reply::bad, "message literal expected");
-    auto message = c.string();
-    if (!message || !c.at_end())
-        return tagged(tag, Reply::bad, "invalid message literal");
-    auto dir = m_store.dir_of(*name);
-    if (!dir || !m_store.exists(*name))
-        return tagged(tag, Reply::no, "[TRYCREATE] no such mailbox");
-    auto target = Folder::open(*dir, false);
+    AppendArgs args;
+    if (char const* why = parse_append(c, args))
+        return tagged(tag, Reply::bad, why);
+    auto target = open_target(tag, args.mailbox);
     if (!target)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + target.error().text());
-    std::string letters;
-    for (auto const& f : flags) {
-        char l = system_flag_letter(f);
-        if (!l && f[0] == '\\' && f != "\\Recent")
-            return tagged(tag, Reply::bad, "invalid flag " + f);
-        if (!l && f[0] != '\\') {
-            auto kw = target->keyword_letter(f, true);
-            if (kw && *kw)
-                l = **kw;
-        }
-        if (l && letters.find(l) == std::string::npos)
-            letters += l;
-    }
-    std::sort(letters.begin(), letters.end());
-    auto file = mta::MaildirFile::create(*dir);
-    if (!file)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + file.error().text());
-    if (auto st = file->write(to_lf(*message)); !st)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + st.error().text());
-    auto committed = file->commit();
-    if (!committed)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + committed.error().text());
-    std::string const fresh = file->name();
-    if (date) {
-        struct timespec times[2] = { { *date, 0 }, { *date, 0 } };
-        (void)::utimensat(AT_FDCWD, (*dir + "/new/" + fresh).c_str(), times, 0);
-    }
-    auto uids = target->adopt({ { fresh, letters } });
+        return;
+    std::string bad_flag;
+    auto letters = append_letters(args.flags, *target, bad_flag);
+    if (!letters)
+        return tagged(tag, Reply::bad, "invalid flag " + bad_flag);
+    auto fresh = deliver_appended(target->dir(), args.message, args.date);
+    if (!fresh)
+        return tagged(tag, Reply::no, "[SERVERBUG] " + fresh.error().text());
+    auto uids = target->adopt({ { *fresh, *letters } });
     if (!uids || uids->empty() || (*uids)[0] == 0)
         return tagged(tag, Reply::no, "[SERVERBUG] message stored but not listed");
     tagged(tag, Reply::ok,

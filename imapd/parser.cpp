@@ -17,6 +17,24 @@ bool is_list_wildcard(char c)
     return c == '%' || c == '*';
 }
 
+// Whether a literal announced after text of text_size bytes keeps the command within its
+// limits (a big literal only for APPEND).
+bool literal_fits(LiteralMark const& mark, size_t text_size, bool appending)
+{
+    uint64_t const limit = appending ? kMaxLiteral : kMaxSmallLiteral;
+    return mark.size <= limit && text_size + mark.size <= kMaxCommand + kMaxLiteral;
+}
+
+// "tag APPEND ...": the first line of the only command that may carry a big literal.
+bool names_append(std::string_view line)
+{
+    size_t sp = line.find(' ');
+    if (sp == std::string_view::npos)
+        return false;
+    Cursor verb(line.substr(sp + 1));
+    return verb.keyword("APPEND");
+}
+
 } // namespace
 
 std::optional<LiteralMark> literal_at_end(std::string_view line)
@@ -58,8 +76,7 @@ mta::Status CommandReader::discard(uint64_t bytes)
 mta::Result<ReadStatus> CommandReader::read(std::string& text)
 {
     text.clear();
-    bool failed = false;
-    ReadStatus failure = ReadStatus::too_long;
+    std::optional<ReadStatus> failure; // over a limit: the rest of the command is discarded
     bool appending = false;
     std::string line;
     for (bool first = true;; first = false) {
@@ -68,66 +85,71 @@ mta::Result<ReadStatus> CommandReader::read(std::string& text)
             return got.error();
         if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
             return ReadStatus::eof; // a command cut off by the end of input is not run
-        if (*got == mta::LineStatus::too_long) {
-            if (auto st = m_in.skip_line(); !st)
-                return st.error();
-            if (!failed && text.size() < 200)
-                text.append(line, 0, 200);
-            return ReadStatus::too_long;
-        }
+        if (*got == mta::LineStatus::too_long)
+            return skip_long_line(line, failure.has_value(), text);
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
-        if (first) {
-            // Only APPEND may carry a big literal: "tag APPEND ...".
-            size_t sp = line.find(' ');
-            if (sp != std::string::npos) {
-                Cursor verb(std::string_view(line).substr(sp + 1));
-                appending = m_big_append && verb.keyword("APPEND");
-            }
-        }
+        if (first)
+            appending = m_big_append && names_append(line);
         auto mark = literal_at_end(line);
-        if (!failed) {
-            if (text.size() + line.size() > kMaxCommand) {
-                failed = true;
-                failure = ReadStatus::too_long;
-            } else {
-                text += line;
-            }
-        }
+        if (!failure && text.size() + line.size() > kMaxCommand)
+            failure = ReadStatus::too_long;
+        else if (!failure)
+            text += line;
         if (!mark)
-            return failed ? failure : ReadStatus::command;
-        uint64_t limit = appending ? kMaxLiteral : kMaxSmallLiteral;
-        if (!failed
-            && (mark->size > limit || text.size() + mark->size > kMaxCommand + kMaxLiteral)) {
-            failed = true;
+            return failure.value_or(ReadStatus::command);
+        if (!failure && !literal_fits(*mark, text.size(), appending))
             failure = ReadStatus::literal_too_big;
-        }
-        if (failed && mark->synchronizing)
-            return failure; // the client waits for "+" and abandons the command
-        if (failed) {
+        if (failure && mark->synchronizing)
+            return *failure; // the client waits for "+" and abandons the command
+        if (failure) {
             if (auto st = discard(mark->size); !st)
                 return st.error();
             continue;
         }
-        if (mark->synchronizing) {
-            if (auto st = m_out.put("+ OK\r\n"); !st)
-                return st.error();
-            if (auto st = m_out.flush(); !st)
-                return st.error();
-        }
-        text += "\r\n";
-        size_t const old = text.size();
-        text.resize(old + static_cast<size_t>(mark->size));
-        size_t have = 0;
-        while (have < mark->size) {
-            auto n = m_in.read(text.data() + old + have, static_cast<size_t>(mark->size) - have);
-            if (!n)
-                return n.error();
-            if (*n == 0)
-                return ReadStatus::eof;
-            have += *n;
-        }
+        auto whole = read_literal(*mark, text);
+        if (!whole)
+            return whole.error();
+        if (!*whole)
+            return ReadStatus::eof;
     }
+}
+
+// After a line over kMaxLine: its start goes into text (for the tag) unless the command
+// already failed; the rest of it is discarded.
+mta::Result<ReadStatus> CommandReader::skip_long_line(
+    std::string const& line, bool failed, std::string& text)
+{
+    if (auto st = m_in.skip_line(); !st)
+        return st.error();
+    if (!failed && text.size() < 200)
+        text.append(line, 0, 200);
+    return ReadStatus::too_long;
+}
+
+// Answers "+ OK" to a synchronizing literal, then appends CRLF and the literal's bytes to
+// text. False when the input ends inside it.
+mta::Result<bool> CommandReader::read_literal(LiteralMark const& mark, std::string& text)
+{
+    if (mark.synchronizing) {
+        if (auto st = m_out.put("+ OK\r\n"); !st)
+            return st.error();
+        if (auto st = m_out.flush(); !st)
+            return st.error();
+    }
+    text += "\r\n";
+    size_t const old = text.size();
+    text.resize(old + static_cast<size_t>(mark.size));
+    size_t have = 0;
+    while (have < mark.size) {
+        auto n = m_in.read(text.data() + old + have, static_cast<size_t>(mark.size) - have);
+        if (!n)
+            return n.error();
+        if (*n == 0)
+            return false;
+        have += *n;
+    }
+    return true;
 }
 
 std::optional<SeqSet> SeqSet::parse(std::string_view text)

@@ -39,6 +39,14 @@ enum class ReadStatus {
     literal_too_big, // a literal over its limit: refused ({n}) or read and discarded ({n+})
 };
 
+// A literal announcement at the end of a line: "{123}" or "{123+}".
+struct LiteralMark {
+    uint64_t size = 0;
+    bool synchronizing = true;
+    size_t start = 0; // where '{' is
+};
+std::optional<LiteralMark> literal_at_end(std::string_view line);
+
 class CommandReader {
 public:
     // big_append: APPEND may send a literal of kMaxLiteral (after login only).
@@ -54,18 +62,12 @@ public:
 
 private:
     mta::Status discard(uint64_t bytes);
+    mta::Result<ReadStatus> skip_long_line(std::string const& line, bool failed, std::string& text);
+    mta::Result<bool> read_literal(LiteralMark const& mark, std::string& text);
     mta::Reader& m_in;
     mta::Writer& m_out;
     bool m_big_append;
 };
-
-// A literal announcement at the end of a line: "{123}" or "{123+}".
-struct LiteralMark {
-    uint64_t size = 0;
-    bool synchronizing = true;
-    size_t start = 0; // where '{' is
-};
-std::optional<LiteralMark> literal_at_end(std::string_view line);
 
 // A sequence set: ranges with '*' stored as 0 until resolved against the largest value.
 struct SeqRange {

@@ -43,14 +43,6 @@ int64_t day_of(int64_t seconds)
     return (seconds >= 0 ? seconds : seconds - 86399) / 86400;
 }
 
-bool is_cached(std::string_view name)
-{
-    for (char const* f : kCachedFields)
-        if (mta::field_name_equals(name, f))
-            return true;
-    return false;
-}
-
 bool uses_modseq(SearchKey const& key)
 {
     if (key.op == SearchKey::Op::modseq)
@@ -73,13 +65,8 @@ bool compare_day(SearchKey::Op op, int64_t day, int64_t want)
 bool Session::matches(SearchKey const& key, size_t index)
 {
     using Op = SearchKey::Op;
-    auto& view = m_folder->messages();
-    Message const& m = view[index];
     bool result = false;
     switch (key.op) {
-    case Op::all:
-        result = true;
-        break;
     case Op::and_:
         result = std::all_of(key.children.begin(), key.children.end(),
             [&](SearchKey const& k) { return matches(k, index); });
@@ -90,49 +77,69 @@ bool Session::matches(SearchKey const& key, size_t index)
     case Op::not_:
         result = !matches(key.children[0], index);
         break;
-    case Op::set:
-        result = key.set.contains(
-            static_cast<uint32_t>(index + 1), static_cast<uint32_t>(view.size()));
-        break;
-    case Op::uid_set:
-        result = key.set.contains(m.uid, view.empty() ? 0 : view.back().uid);
-        break;
-    case Op::flag: {
-        bool ok = true;
-        std::string letter = flag_letters({ key.text }, false, ok);
-        result = !letter.empty() && m.flags.find(letter[0]) != std::string::npos;
-        break;
-    }
-    case Op::new_:
-        result = m.recent && m.flags.find('S') == std::string::npos;
-        break;
-    case Op::old:
-        result = !m.recent;
-        break;
-    case Op::recent:
-        result = m.recent;
-        break;
-    case Op::modseq:
-        result = m.modseq >= key.number;
-        break;
     case Op::larger:
     case Op::smaller:
     case Op::before:
     case Op::on:
-    case Op::since: {
-        auto info = meta(m);
-        if (!info)
-            break;
-        if (key.op == Op::larger || key.op == Op::smaller)
-            result = key.op == Op::larger ? info->size > key.number : info->size < key.number;
-        else
-            result = compare_day(key.op, day_of(info->date), day_of(key.date));
+    case Op::since:
+        result = matches_meta(key, m_folder->messages()[index]);
         break;
-    }
+    case Op::header:
+    case Op::body:
+    case Op::text:
+    case Op::sent_before:
+    case Op::sent_on:
+    case Op::sent_since:
+        result = matches_content(key, m_folder->messages()[index]);
+        break;
     default:
-        result = matches_content(key, m);
+        result = matches_state(key, index);
     }
     return key.negate ? !result : result;
+}
+
+// ALL, sequence and UID sets, flags, NEW, OLD, RECENT and MODSEQ: from the view alone.
+bool Session::matches_state(SearchKey const& key, size_t index)
+{
+    using Op = SearchKey::Op;
+    auto const& view = m_folder->messages();
+    Message const& m = view[index];
+    switch (key.op) {
+    case Op::all:
+        return true;
+    case Op::set:
+        return key.set.contains(
+            static_cast<uint32_t>(index + 1), static_cast<uint32_t>(view.size()));
+    case Op::uid_set:
+        return key.set.contains(m.uid, view.empty() ? 0 : view.back().uid);
+    case Op::flag: {
+        bool ok = true;
+        std::string letter = flag_letters({ key.text }, false, ok);
+        return !letter.empty() && m.flags.find(letter[0]) != std::string::npos;
+    }
+    case Op::new_:
+        return m.recent && m.flags.find('S') == std::string::npos;
+    case Op::old:
+        return !m.recent;
+    case Op::recent:
+        return m.recent;
+    case Op::modseq:
+        return m.modseq >= key.number;
+    default:
+        return false;
+    }
+}
+
+// LARGER, SMALLER, BEFORE, ON and SINCE: size and internal date (the cache).
+bool Session::matches_meta(SearchKey const& key, Message const& m)
+{
+    using Op = SearchKey::Op;
+    auto info = meta(m);
+    if (!info)
+        return false;
+    if (key.op == Op::larger || key.op == Op::smaller)
+        return key.op == Op::larger ? info->size > key.number : info->size < key.number;
+    return compare_day(key.op, day_of(info->date), day_of(key.date));
 }
 
 // HEADER, BODY, TEXT and SENT*: the cached header fields when they are enough, else the
@@ -143,7 +150,7 @@ bool Session::matches_content(SearchKey const& key, Message const& m)
     bool const sent
         = key.op == Op::sent_before || key.op == Op::sent_on || key.op == Op::sent_since;
     std::optional<std::string> date;
-    if (sent || (key.op == Op::header && is_cached(key.text))) {
+    if (sent || (key.op == Op::header && is_cached_field(key.text))) {
         if (auto headers = cached_headers(m)) {
             bool const found
                 = any_cached_field(*headers, [&](std::string_view name, std::string_view value) {

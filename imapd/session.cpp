@@ -122,23 +122,34 @@ bool Session::execute(std::string const& text)
 bool Session::dispatch(std::string const& tag, std::string const& verb, Cursor& c, bool uid)
 {
     bool const selected = m_folder.has_value();
-    if (uid) {
-        if (!selected)
-            return false;
-        if (verb == "FETCH")
-            cmd_fetch(tag, c, true);
-        else if (verb == "STORE")
-            cmd_store(tag, c, true);
-        else if (verb == "SEARCH")
-            cmd_search(tag, c, true);
-        else if (verb == "COPY" || verb == "MOVE")
-            cmd_copy(tag, c, true, verb == "MOVE");
-        else if (verb == "EXPUNGE")
-            cmd_expunge(tag, c, true);
-        else
-            return false;
+    if (uid)
+        return selected && dispatch_uid(tag, verb, c);
+    if (dispatch_any_state(tag, verb, c))
         return true;
-    }
+    return selected && dispatch_selected(tag, verb, c); // else: like an unknown command
+}
+
+// UID FETCH, STORE, SEARCH, COPY, MOVE and EXPUNGE (in the selected state).
+bool Session::dispatch_uid(std::string const& tag, std::string const& verb, Cursor& c)
+{
+    if (verb == "FETCH")
+        cmd_fetch(tag, c, true);
+    else if (verb == "STORE")
+        cmd_store(tag, c, true);
+    else if (verb == "SEARCH")
+        cmd_search(tag, c, true);
+    else if (verb == "COPY" || verb == "MOVE")
+        cmd_copy(tag, c, true, verb == "MOVE");
+    else if (verb == "EXPUNGE")
+        cmd_expunge(tag, c, true);
+    else
+        return false;
+    return true;
+}
+
+// The commands of the authenticated state (also valid in the selected state).
+bool Session::dispatch_any_state(std::string const& tag, std::string const& verb, Cursor& c)
+{
     if (verb == "CAPABILITY")
         cmd_capability(tag, c);
     else if (verb == "NOOP")
@@ -171,9 +182,15 @@ bool Session::dispatch(std::string const& tag, std::string const& verb, Cursor& 
         cmd_idle(tag, c);
     else if (verb == "LOGIN" || verb == "AUTHENTICATE" || verb == "STARTTLS")
         tagged(tag, Reply::bad, "already authenticated");
-    else if (!selected) // the commands below need a selected mailbox
-        return false; // NOLINT(bugprone-branch-clone): same answer as an unknown command
-    else if (verb == "CHECK")
+    else
+        return false;
+    return true;
+}
+
+// The commands that need a selected mailbox (without UID).
+bool Session::dispatch_selected(std::string const& tag, std::string const& verb, Cursor& c)
+{
+    if (verb == "CHECK")
         cmd_check(tag, c);
     else if (verb == "CLOSE" || verb == "UNSELECT")
         cmd_close(tag, c, verb == "CLOSE");
@@ -308,12 +325,26 @@ void Session::cmd_select(std::string const& tag, Cursor& c, bool read_only)
     m_folder = std::move(*folder);
     m_read_only = read_only;
     m_folder_name = Store::canonical(*name);
-    m_cache = std::make_unique<Cache>(*dir);
+    open_cache(*dir);
+    announce_flags(read_only);
+    announce_mailbox();
+    tagged(tag, Reply::ok,
+        read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
+}
+
+// The cache of the folder just selected, without the records of messages gone.
+void Session::open_cache(std::string const& dir)
+{
+    m_cache = std::make_unique<Cache>(dir);
     std::unordered_map<std::string, bool> live;
     for (auto const& m : m_folder->messages())
         live.emplace(m.base, true);
     m_cache->compact(live);
-    auto const& view = m_folder->messages();
+}
+
+// FLAGS and PERMANENTFLAGS of the folder just selected.
+void Session::announce_flags(bool read_only)
+{
     std::string keywords;
     for (auto const& k : m_folder->keywords())
         if (!k.empty())
@@ -324,6 +355,13 @@ void Session::cmd_select(std::string const& tag, Cursor& c, bool read_only)
                 ? ""
                 : "\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded" + keywords + " \\*")
         + ")] flags permitted\r\n");
+}
+
+// EXISTS, RECENT, UNSEEN, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ of the folder just
+// selected.
+void Session::announce_mailbox()
+{
+    auto const& view = m_folder->messages();
     size_t recent = 0;
     size_t first_unseen = 0;
     for (size_t i = 0; i < view.size(); ++i) {
@@ -339,8 +377,6 @@ void Session::cmd_select(std::string const& tag, Cursor& c, bool read_only)
     send("* OK [UIDVALIDITY " + std::to_string(m_folder->uidvalidity()) + "] UIDs valid\r\n");
     send("* OK [UIDNEXT " + std::to_string(m_folder->uidnext()) + "] predicted next UID\r\n");
     send("* OK [HIGHESTMODSEQ " + std::to_string(m_folder->highestmodseq()) + "] modseq\r\n");
-    tagged(tag, Reply::ok,
-        read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
 }
 
 void Session::cmd_create(std::string const& tag, Cursor& c)
@@ -554,12 +590,7 @@ void Session::cmd_idle(std::string const& tag, Cursor& c)
 {
     if (!c.at_end())
         return tagged(tag, Reply::bad, "IDLE takes no arguments");
-    mta::Fd notify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-    if (m_folder && notify.valid()) {
-        for (char const* sub : { "/new", "/cur" })
-            (void)::inotify_add_watch(notify.get(), (m_folder->dir() + sub).c_str(),
-                IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB);
-    }
+    mta::Fd const notify = watch_folder();
     send("+ idling\r\n");
     int waited_ms = 0;
     while (!m_failed) {
@@ -570,44 +601,70 @@ void Session::cmd_idle(std::string const& tag, Cursor& c)
             m_failed = true;
             return;
         }
-        if (!m_in.has_buffered()) {
-            struct pollfd fds[2] = { { m_in.fd(), POLLIN, 0 }, { notify.get(), POLLIN, 0 } };
-            int const slice = 5000; // a periodic look, in case a change was not notified
-            int n = ::poll(fds, notify.valid() ? 2 : 1, slice);
-            if (n == -1 && errno != EINTR) {
-                m_failed = true;
-                return;
-            }
-            if (n == 0) {
-                waited_ms += slice;
-                if (waited_ms >= m_config.idle_timeout_ms) {
-                    send("* BYE autologout: idle for too long\r\n");
-                    m_done = true;
-                    return;
-                }
-                continue;
-            }
-            if (n > 0 && notify.valid() && (fds[1].revents & POLLIN)) {
-                char buf[4096];
-                while (::read(notify.get(), buf, sizeof buf) > 0) { }
-            }
-            if (n <= 0 || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-        }
-        std::string line;
-        auto got = m_in.get_line(line, 1000);
-        if (!got || *got == mta::LineStatus::eof || *got == mta::LineStatus::partial) {
-            m_done = true;
+        IdleWake const wake = m_in.has_buffered() ? IdleWake::input : idle_wait(notify, waited_ms);
+        if (wake == IdleWake::input)
+            return end_idle(tag);
+        if (wake == IdleWake::end)
             return;
-        }
-        if (*got == mta::LineStatus::too_long)
-            (void)m_in.skip_line();
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        if (upper(line) == "DONE")
-            return tagged(tag, Reply::ok, "IDLE terminated");
-        return tagged(tag, Reply::bad, "expected DONE");
     }
+}
+
+// An inotify descriptor on the selected folder's new/ and cur/ (not valid without one).
+mta::Fd Session::watch_folder()
+{
+    mta::Fd notify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (m_folder && notify.valid()) {
+        for (char const* sub : { "/new", "/cur" })
+            (void)::inotify_add_watch(notify.get(), (m_folder->dir() + sub).c_str(),
+                IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB);
+    }
+    return notify;
+}
+
+// Waits up to a slice for input from the client or a change in the folder. end: the
+// session is over (a poll error, or idle too long: "* BYE" sent).
+Session::IdleWake Session::idle_wait(mta::Fd const& notify, int& waited_ms)
+{
+    struct pollfd fds[2] = { { m_in.fd(), POLLIN, 0 }, { notify.get(), POLLIN, 0 } };
+    int const slice = 5000; // a periodic look, in case a change was not notified
+    int n = ::poll(fds, notify.valid() ? 2 : 1, slice);
+    if (n == -1 && errno != EINTR) {
+        m_failed = true;
+        return IdleWake::end;
+    }
+    if (n == 0) {
+        waited_ms += slice;
+        if (waited_ms < m_config.idle_timeout_ms)
+            return IdleWake::again;
+        send("* BYE autologout: idle for too long\r\n");
+        m_done = true;
+        return IdleWake::end;
+    }
+    if (n > 0 && notify.valid() && (fds[1].revents & POLLIN)) {
+        char buf[4096];
+        while (::read(notify.get(), buf, sizeof buf) > 0) { }
+    }
+    if (n <= 0 || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        return IdleWake::again;
+    return IdleWake::input;
+}
+
+// The line that ends IDLE: "DONE", or BAD for anything else.
+void Session::end_idle(std::string const& tag)
+{
+    std::string line;
+    auto got = m_in.get_line(line, 1000);
+    if (!got || *got == mta::LineStatus::eof || *got == mta::LineStatus::partial) {
+        m_done = true;
+        return;
+    }
+    if (*got == mta::LineStatus::too_long)
+        (void)m_in.skip_line();
+    if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+    if (upper(line) == "DONE")
+        return tagged(tag, Reply::ok, "IDLE terminated");
+    tagged(tag, Reply::bad, "expected DONE");
 }
 
 } // namespace imapd

@@ -15,6 +15,7 @@
 #include "buffer.hpp"
 #include "cache.hpp"
 #include "command.hpp"
+#include "fd.hpp"
 #include "folder.hpp"
 #include "mime.hpp"
 #include "store.hpp"
@@ -45,6 +46,7 @@ public:
 
 private:
     enum class Reply { ok, no, bad };
+    enum class IdleWake { input, again, end }; // what ended a wait in IDLE
     struct Loaded {
         uint32_t uid = 0;
         std::string text;
@@ -61,10 +63,16 @@ private:
     void tagged(std::string const& tag, Reply reply, std::string_view text);
     void report_updates(bool allow_expunge);
     bool dispatch(std::string const& tag, std::string const& verb, Cursor& c, bool uid);
+    bool dispatch_uid(std::string const& tag, std::string const& verb, Cursor& c);
+    bool dispatch_any_state(std::string const& tag, std::string const& verb, Cursor& c);
+    bool dispatch_selected(std::string const& tag, std::string const& verb, Cursor& c);
     void cmd_capability(std::string const& tag, Cursor& c);
     void cmd_noop(std::string const& tag, Cursor& c);
     void cmd_logout(std::string const& tag, Cursor& c);
     void cmd_select(std::string const& tag, Cursor& c, bool read_only);
+    void open_cache(std::string const& dir);
+    void announce_flags(bool read_only);
+    void announce_mailbox();
     void cmd_create(std::string const& tag, Cursor& c);
     void cmd_delete(std::string const& tag, Cursor& c);
     void cmd_rename(std::string const& tag, Cursor& c);
@@ -75,10 +83,14 @@ private:
     void cmd_enable(std::string const& tag, Cursor& c);
     void cmd_id(std::string const& tag, Cursor& c);
     void cmd_idle(std::string const& tag, Cursor& c);
+    mta::Fd watch_folder();
+    IdleWake idle_wait(mta::Fd const& notify, int& waited_ms);
+    void end_idle(std::string const& tag);
     void cmd_close(std::string const& tag, Cursor& c, bool expunge);
     void deselect();
 
-    // messages.cpp (search.cpp: SEARCH): commands on the selected mailbox's messages
+    // messages.cpp (fetch.cpp: FETCH, search.cpp: SEARCH): commands on the selected
+    // mailbox's messages
     void cmd_fetch(std::string const& tag, Cursor& c, bool uid);
     void cmd_store(std::string const& tag, Cursor& c, bool uid);
     void cmd_search(std::string const& tag, Cursor& c, bool uid);
@@ -87,13 +99,23 @@ private:
     void cmd_append(std::string const& tag, Cursor& c);
     void cmd_check(std::string const& tag, Cursor& c);
     std::vector<size_t> resolve(SeqSet const& set, bool uid) const;
+    bool check_sequence(std::string const& tag, SeqSet const& set, bool uid);
+    std::optional<Folder> open_target(std::string const& tag, std::string const& name);
+    void complete_fetch_items(FetchArgs& args, bool uid);
+    void mark_seen(
+        std::vector<size_t> const& indexes, bool report_flags, std::vector<char>& flags_added);
+    std::string fetch_line(size_t index, std::vector<FetchItem> const& items, bool add_flags);
+    void report_stored(
+        std::vector<std::pair<size_t, std::string>> const& changes, bool silent, bool uid);
     std::optional<Meta> meta(Message const& m);
     std::optional<std::string> cached_headers(Message const& m);
     Loaded const* load(Message const& m);
     std::string fetch_item(Message const& m, size_t index, FetchItem const& item);
+    std::string structure_item(Message const& m, FetchItem::Kind kind);
     bool matches(SearchKey const& key, size_t index); // search.cpp
+    bool matches_state(SearchKey const& key, size_t index);
+    bool matches_meta(SearchKey const& key, Message const& m);
     bool matches_content(SearchKey const& key, Message const& m);
-    void do_expunge(std::vector<size_t> const& indexes, bool report);
     std::string flag_letters(std::vector<std::string> const& flags, bool assign, bool& ok);
     std::string flags_response(Message const& m) const;
 

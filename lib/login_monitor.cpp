@@ -14,7 +14,6 @@
 #include <ctime>
 #include <fcntl.h>
 #include <optional>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,7 +21,6 @@ namespace mta::login {
 
 namespace {
 
-constexpr size_t kMaxPacket = 512;
 constexpr size_t kMaxReport = 4096;
 
 struct Setup {
@@ -99,6 +97,22 @@ std::optional<Identity> identity_of(Setup const& s, std::string const& report)
     return id;
 }
 
+// The checkpassword program's report, up to its end, an error or kMaxReport bytes.
+std::string read_report(int fd)
+{
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) != 0) {
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1 || out.size() + size_t(n) > kMaxReport)
+            break;
+        out.append(buf, size_t(n));
+    }
+    return out;
+}
+
 Answer check(Setup const& s, MonitorOptions const& options, std::string const& packet,
     std::optional<Identity>& id)
 {
@@ -122,16 +136,7 @@ Answer check(Setup const& s, MonitorOptions const& options, std::string const& p
         + std::to_string(::time(nullptr)) + "@" + s.hostname + ">";
     (void)write_all(fd3->write_end.get(), packet + challenge + '\0');
     fd3->write_end = Fd();
-    std::string out;
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(report->read_end.get(), buf, sizeof buf)) != 0) {
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n == -1 || out.size() + size_t(n) > kMaxReport)
-            break;
-        out.append(buf, size_t(n));
-    }
+    std::string const out = read_report(report->read_end.get());
     auto status = child->wait();
     if (!status || status->signaled)
         return Answer::temporary;
@@ -143,6 +148,102 @@ Answer check(Setup const& s, MonitorOptions const& options, std::string const& p
     return id ? Answer::good : Answer::temporary;
 }
 
+// The monitor's ends of the sockets to the front: `control` (SEQPACKET, the login
+// questions) and `session_data` (the stream the session gets as fd 0/1).
+struct FrontLinks {
+    Fd control;
+    Fd session_data;
+};
+
+// The front as msd, with fd 0/1 (the client), kMonitorFd and kSessionFd.
+Result<Child> start_front(Setup const& s, MonitorOptions const& options, FrontLinks& links)
+{
+    int ctl[2], data[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
+        return Error::from_errno("unable to make sockets");
+    links.control = Fd(ctl[0]);
+    Fd front_control(ctl[1]);
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) == -1)
+        return Error::from_errno("unable to make sockets");
+    Fd front_data(data[0]);
+    links.session_data = Fd(data[1]);
+    SpawnOptions opt;
+    opt.fds = { { 0, 0 }, { 1, 1 }, { kMonitorFd, front_control.get() },
+        { kSessionFd, front_data.get() } };
+    opt.env = s.env;
+    opt.credentials = s.daemon;
+    return Child::spawn({ s.self, "--front", options.implicit_tls ? "tls" : "plain" }, opt);
+}
+
+// The monitor never touches the network: fd 0 and 1 become /dev/null.
+Status detach_from_network()
+{
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null == -1 || ::dup2(null, 0) == -1 || ::dup2(null, 1) == -1)
+        return Error::from_errno("unable to open /dev/null");
+    ::close(null);
+    return {};
+}
+
+// The session of a good login, as the mailbox owner with fd 0/1 on session_data.
+std::optional<Child> start_session(Setup const& s, Identity const& id, Fd const& session_data)
+{
+    SpawnOptions so;
+    so.fds = { { 0, session_data.get() }, { 1, session_data.get() } };
+    so.env = s.env;
+    so.credentials = id.owner;
+    auto started = Child::spawn({ s.self, "--session", id.maildir, id.login }, so);
+    if (!started)
+        return std::nullopt;
+    return std::move(*started);
+}
+
+char const* outcome_text(Answer v)
+{
+    return v == Answer::good ? "login" : v == Answer::bad ? "login failed" : "login deferred";
+}
+
+// One login question (the packet as received): the checkpassword program's answer and,
+// for a good login, its session (one that cannot start makes the answer temporary).
+Answer answer_login(Setup const& s, MonitorOptions const& options, std::string const& bytes,
+    Fd const& session_data, std::optional<Child>& session)
+{
+    std::string const login = bytes.substr(0, bytes.find('\0'));
+    std::optional<Identity> id;
+    Answer v = bytes.size() > kMaxLoginPacket ? Answer::bad : check(s, options, bytes, id);
+    if (v == Answer::good) {
+        session = start_session(s, *id, session_data);
+        if (!session)
+            v = Answer::temporary;
+    }
+    if (options.log)
+        options.log(
+            std::string(outcome_text(v)) + " for " + login.substr(0, 100) + " from " + s.remote_ip);
+    return v;
+}
+
+// Answers the front's login questions until a good one (its session is returned), a
+// lost answer or the front's end.
+std::optional<Child> serve_logins(
+    Setup const& s, MonitorOptions const& options, FrontLinks const& links)
+{
+    char packet[kMaxLoginPacket + 1];
+    for (;;) {
+        ssize_t n = ::recv(links.control.get(), packet, sizeof packet, 0);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return std::nullopt;
+        std::string const bytes(packet, size_t(n));
+        std::fill(packet, packet + sizeof packet, '\0');
+        std::optional<Child> session;
+        Answer const v = answer_login(s, options, bytes, links.session_data, session);
+        char const answer = v == Answer::good ? 'Y' : v == Answer::bad ? 'N' : 'T';
+        if (::send(links.control.get(), &answer, 1, 0) != 1 || v == Answer::good)
+            return session;
+    }
+}
+
 } // namespace
 
 Result<int> run_monitor(MonitorOptions const& options)
@@ -152,64 +253,15 @@ Result<int> run_monitor(MonitorOptions const& options)
     auto setup = load_setup(options.program);
     if (!setup)
         return setup.error();
-    Setup const& s = *setup;
-    int ctl[2], data[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
-        return Error::from_errno("unable to make sockets");
-    Fd control(ctl[0]), front_control(ctl[1]);
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) == -1)
-        return Error::from_errno("unable to make sockets");
-    Fd front_data(data[0]), session_data(data[1]);
-    SpawnOptions opt;
-    opt.fds = { { 0, 0 }, { 1, 1 }, { kMonitorFd, front_control.get() },
-        { kSessionFd, front_data.get() } };
-    opt.env = s.env;
-    opt.credentials = s.daemon;
-    auto front = Child::spawn({ s.self, "--front", options.implicit_tls ? "tls" : "plain" }, opt);
+    FrontLinks links;
+    auto front = start_front(*setup, options, links);
     if (!front)
         return front.error();
-    front_control = Fd();
-    front_data = Fd();
-    // The monitor never touches the network.
-    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null == -1 || ::dup2(null, 0) == -1 || ::dup2(null, 1) == -1)
-        return Error::from_errno("unable to open /dev/null");
-    ::close(null);
-    std::optional<Child> session;
-    char packet[kMaxPacket + 1];
-    for (;;) {
-        ssize_t n = ::recv(control.get(), packet, sizeof packet, 0);
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        std::string const bytes(packet, size_t(n));
-        std::fill(packet, packet + sizeof packet, '\0');
-        std::string const login = bytes.substr(0, bytes.find('\0'));
-        std::optional<Identity> id;
-        Answer v = size_t(n) > kMaxPacket ? Answer::bad : check(s, options, bytes, id);
-        if (v == Answer::good) {
-            SpawnOptions so;
-            so.fds = { { 0, session_data.get() }, { 1, session_data.get() } };
-            so.env = s.env;
-            so.credentials = id->owner;
-            auto started = Child::spawn({ s.self, "--session", id->maildir, id->login }, so);
-            if (started)
-                session.emplace(std::move(*started));
-            else
-                v = Answer::temporary;
-        }
-        if (options.log)
-            options.log(std::string(v == Answer::good ? "login"
-                                : v == Answer::bad    ? "login failed"
-                                                      : "login deferred")
-                + " for " + login.substr(0, 100) + " from " + s.remote_ip);
-        char const answer = v == Answer::good ? 'Y' : v == Answer::bad ? 'N' : 'T';
-        if (::send(control.get(), &answer, 1, 0) != 1 || v == Answer::good)
-            break;
-    }
-    session_data = Fd();
-    control = Fd();
+    if (auto st = detach_from_network(); !st)
+        return st.error();
+    std::optional<Child> session = serve_logins(*setup, options, links);
+    links.session_data = Fd();
+    links.control = Fd();
     (void)front->wait();
     if (session)
         (void)session->wait();
@@ -226,108 +278,11 @@ int run_report()
     return write_all(1, out) ? 0 : 111;
 }
 
-Result<Answer> ask_monitor(std::string_view login, std::string_view password)
-{
-    std::string packet = std::string(login) + '\0' + std::string(password) + '\0';
-    if (packet.size() > kMaxPacket || login.find('\0') != std::string_view::npos
-        || password.find('\0') != std::string_view::npos)
-        return Answer::bad;
-    ssize_t sent = ::send(kMonitorFd, packet.data(), packet.size(), 0);
-    std::fill(packet.begin(), packet.end(), '\0');
-    if (sent != ssize_t(packet.size()))
-        return Error::from_errno("lost the monitor");
-    char answer = 0;
-    ssize_t n;
-    while ((n = ::recv(kMonitorFd, &answer, 1, 0)) == -1 && errno == EINTR) { }
-    if (n != 1)
-        return Error::plain("lost the monitor");
-    return answer == 'Y' ? Answer::good : answer == 'N' ? Answer::bad : Answer::temporary;
-}
-
-Status relay(Reader& in, Writer& out)
-{
-    char buf[16384];
-    while (in.has_buffered()) {
-        auto n = in.read(buf, sizeof buf);
-        if (!n || *n == 0)
-            return {};
-        if (auto st = write_all(kSessionFd, std::string_view(buf, *n)); !st)
-            return st;
-    }
-    for (;;) {
-        pollfd fds[2] = { { in.fd(), POLLIN, 0 }, { kSessionFd, POLLIN, 0 } };
-        if (::poll(fds, 2, -1) == -1) {
-            if (errno == EINTR)
-                continue;
-            return Error::from_errno("unable to poll");
-        }
-        if (fds[1].revents) {
-            ssize_t n = ::read(kSessionFd, buf, sizeof buf);
-            if (n == -1 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                return {};
-            if (auto st = out.put(std::string_view(buf, size_t(n))); !st)
-                return st;
-            if (auto st = out.flush(); !st)
-                return st;
-        }
-        if (fds[0].revents) {
-            // One read: a TLS session may hold more decrypted bytes, which the loop
-            // drains before polling again.
-            do {
-                auto n = in.read(buf, sizeof buf);
-                if (!n || *n == 0)
-                    return {}; // the session sees end of input
-                if (auto st = write_all(kSessionFd, std::string_view(buf, *n)); !st)
-                    return st;
-            } while (in.has_buffered());
-        }
-    }
-}
-
 bool is_loopback(std::string_view ip)
 {
     if (ip.rfind("::ffff:", 0) == 0)
         ip.remove_prefix(7);
     return ip == "::1" || ip.rfind("127.", 0) == 0;
-}
-
-FrontConnection::FrontConnection(int timeout)
-    : in(0, timeout)
-    , out(1, timeout)
-    , timeout_ms(timeout)
-{
-}
-
-Status FrontConnection::start_tls(tls::Context const& ctx)
-{
-    auto session = tls::Session::accept(ctx, 0, 1, timeout_ms);
-    if (!session)
-        return session.error();
-    tls.emplace(std::move(*session));
-    in.set_timeout(0); // the session waits by itself
-    in.set_read_fn(tls->read_fn());
-    out.set_write_fn(tls->write_fn());
-    return {};
-}
-
-void FrontConnection::finish()
-{
-    (void)out.flush();
-    if (tls)
-        tls->shutdown();
-}
-
-Result<std::optional<tls::Context>> load_front_tls(std::string const& root)
-{
-    std::string const cert = root + "/control/tls/cert.pem";
-    if (::access(cert.c_str(), F_OK) == -1)
-        return std::optional<tls::Context> {};
-    auto ctx = tls::Context::server(cert, root + "/control/tls/key.pem");
-    if (!ctx)
-        return ctx.error();
-    return std::optional<tls::Context> { std::move(*ctx) };
 }
 
 } // namespace mta::login

@@ -12,7 +12,7 @@
 //                    fd 0/1 on the other end of the front's fd 4, and answers 'Y' (else
 //                    'N' bad, 'T' temporary).
 //   front (msd)      the protocol's pre-login state; ask_monitor() for a login, relay()
-//                    afterwards (through TLS when it is on).
+//                    afterwards (through TLS when it is on): lib/login_front.hpp.
 //   session (owner)  the mailbox protocol on fd 0/1.
 //
 //     auto code = mta::login::run_monitor({ "imapd", false, log_fn, warn_fn });
@@ -23,12 +23,10 @@
 // checkpassword program that cannot start to options.warn.
 #pragma once
 
-#include "buffer.hpp"
 #include "error.hpp"
-#include "tls.hpp"
 
+#include <cstddef>
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +34,8 @@ namespace mta::login {
 
 inline constexpr int kMonitorFd = 3;
 inline constexpr int kSessionFd = 4;
+// The longest "login NUL password NUL" packet; a longer login is a bad one.
+inline constexpr size_t kMaxLoginPacket = 512;
 
 struct MonitorOptions {
     std::string program; // "imapd": ROOT/bin/imapd is started for the other processes
@@ -52,35 +52,8 @@ Result<int> run_monitor(MonitorOptions const& options);
 // What the checkpassword program runs after a good login: USER NUL HOME NUL on fd 1.
 int run_report();
 
+// The monitor's answer to a login question ('Y', 'N' or 'T' on fd 3).
 enum class Answer { good, bad, temporary };
-// Front side: one login question to the monitor (fd 3). A lost monitor is an Error.
-Result<Answer> ask_monitor(std::string_view login, std::string_view password);
-
-// Front side, after a good login: bytes between the client (in/out, possibly through
-// TLS; bytes already buffered in `in` go first) and the session on fd 4, until either
-// side closes.
-Status relay(Reader& in, Writer& out);
-
-// The client connection of a front: fd 0 and 1, plaintext until start_tls(). Keep it in
-// place: after start_tls() its reader and writer call into its TLS session.
-struct FrontConnection {
-    explicit FrontConnection(int timeout_ms);
-
-    Reader in;
-    Writer out;
-    std::optional<tls::Session> tls;
-    int timeout_ms;
-
-    // The server side of a handshake on fd 0/1 (bounded by timeout_ms); afterwards in
-    // and out go through the session. Input buffered before it is the caller's to drop.
-    Status start_tls(tls::Context const& ctx);
-    // Flushes what is buffered and, under TLS, sends close_notify (best effort).
-    void finish();
-};
-
-// The server context from ROOT/control/tls/cert.pem and key.pem: nothing when cert.pem
-// does not exist, an Error when the pair is unusable (tls::last_error_text() says why).
-Result<std::optional<tls::Context>> load_front_tls(std::string const& root);
 
 // TCPREMOTEIP is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z).
 bool is_loopback(std::string_view ip);

@@ -109,6 +109,43 @@ Step Login::auth(std::string const& arg)
     return reply("+ \r\n");
 }
 
+Step Login::stls(bool has_arg)
+{
+    if (has_arg)
+        return error("-ERR syntax error: STLS takes no argument");
+    if (m_policy.tls_active)
+        return error("-ERR TLS is already active");
+    if (!m_policy.tls_available)
+        return error("-ERR STLS is not available (no certificate)");
+    return reply("+OK begin TLS negotiation\r\n", Action::starttls);
+}
+
+Step Login::user(std::string const& name)
+{
+    if (!plaintext_allowed())
+        return error(kPlaintextRefused);
+    if (name.empty())
+        return error("-ERR syntax error: USER name");
+    if (name.size() > 255)
+        return error("-ERR user name too long");
+    m_user = name;
+    return reply("+OK send PASS\r\n");
+}
+
+Step Login::pass(bool has_arg, std::string const& password)
+{
+    if (m_user.empty())
+        return error("-ERR USER first");
+    if (!has_arg)
+        return error("-ERR syntax error: PASS password");
+    Step s;
+    s.action = Action::authenticate;
+    s.login = m_user;
+    s.password = password;
+    m_user.clear();
+    return s;
+}
+
 Step Login::handle_line(std::string_view line)
 {
     if (m_sasl_pending) {
@@ -129,42 +166,17 @@ Step Login::handle_line(std::string_view line)
     case Verb::quit:
         return c.has_arg ? error("-ERR syntax error: QUIT takes no argument")
                          : reply("+OK bye\r\n", Action::quit);
-    case Verb::noop:
-        return error("-ERR not logged in: log in first");
     case Verb::stls:
-        if (c.has_arg)
-            return error("-ERR syntax error: STLS takes no argument");
-        if (m_policy.tls_active)
-            return error("-ERR TLS is already active");
-        if (!m_policy.tls_available)
-            return error("-ERR STLS is not available (no certificate)");
-        return reply("+OK begin TLS negotiation\r\n", Action::starttls);
+        return stls(c.has_arg);
     case Verb::user:
-        if (!plaintext_allowed())
-            return error(kPlaintextRefused);
-        if (c.arg.empty())
-            return error("-ERR syntax error: USER name");
-        if (c.arg.size() > 255)
-            return error("-ERR user name too long");
-        m_user = c.arg;
-        return reply("+OK send PASS\r\n");
+        return user(c.arg);
     case Verb::pass:
-        if (m_user.empty())
-            return error("-ERR USER first");
-        if (!c.has_arg)
-            return error("-ERR syntax error: PASS password");
-        {
-            Step s;
-            s.action = Action::authenticate;
-            s.login = m_user;
-            s.password = c.arg;
-            m_user.clear();
-            return s;
-        }
+        return pass(c.has_arg, c.arg);
     case Verb::auth:
         return auth(c.arg);
     case Verb::apop:
         return error("-ERR APOP is not supported (passwords are stored hashed)");
+    case Verb::noop:
     case Verb::stat:
     case Verb::list:
     case Verb::retr:

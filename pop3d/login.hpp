@@ -50,6 +50,9 @@ public:
 private:
     bool plaintext_allowed() const { return m_policy.tls_active || m_policy.loopback; }
     Step error(std::string const& text);
+    Step stls(bool has_arg);
+    Step user(std::string const& name);
+    Step pass(bool has_arg, std::string const& password);
     Step auth(std::string const& arg);
     Step sasl_plain(std::string_view response);
 

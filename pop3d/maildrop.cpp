@@ -42,6 +42,51 @@ std::string octets(std::vector<Message> const& messages, size_t& count)
     return std::to_string(total);
 }
 
+// Where send_message's conversion stands between two reads of the file.
+struct WireState {
+    bool line_start = true;
+    bool in_header = true;
+    char previous = '\n';
+    long long lines_left = -1; // TOP: body lines still to send
+    bool done = false; // TOP: the last line asked for is sent
+};
+
+// Appends n bytes of a message to chunk as POP3 sends them: LF as CRLF, dot-stuffed.
+// With top, stops at the first body line past state.lines_left.
+void append_wire_form(char const* buf, size_t n, bool top, WireState& state, std::string& chunk)
+{
+    size_t i = 0;
+    while (i < n) {
+        bool const at_start = state.line_start;
+        if (at_start) {
+            if (top && !state.in_header && state.lines_left-- <= 0) {
+                state.done = true;
+                return;
+            }
+            if (buf[i] == '.')
+                chunk += '.';
+        }
+        auto const* found = static_cast<char const*>(std::memchr(buf + i, '\n', n - i));
+        size_t const end = found ? size_t(found - buf) : n;
+        if (end > i) {
+            chunk.append(buf + i, end - i);
+            state.previous = buf[end - 1];
+            state.line_start = false;
+        }
+        if (!found)
+            return;
+        if (state.previous != '\r')
+            chunk += '\r';
+        chunk += '\n';
+        state.previous = '\n';
+        // the empty line (LF or CRLF) ends the header
+        if (at_start && (end == i || (end == i + 1 && buf[i] == '\r')))
+            state.in_header = false;
+        state.line_start = true;
+        i = end + 1;
+    }
+}
+
 } // namespace
 
 mta::Result<std::vector<Message>> scan_maildir(std::string const& dir)
@@ -77,12 +122,9 @@ mta::Status send_message(int fd, mta::Writer& out, long long body_lines)
     char buf[65536];
     std::string chunk;
     chunk.reserve(sizeof buf + sizeof buf / 2);
-    bool line_start = true;
-    bool in_header = true;
-    char previous = '\n';
-    long long lines_left = body_lines;
-    bool done = false;
-    while (!done) {
+    WireState state;
+    state.lines_left = body_lines;
+    while (!state.done) {
         ssize_t got = ::read(fd, buf, sizeof buf);
         if (got == -1 && errno == EINTR)
             continue;
@@ -90,42 +132,12 @@ mta::Status send_message(int fd, mta::Writer& out, long long body_lines)
             return mta::Error::from_errno("unable to read message");
         if (got == 0)
             break;
-        size_t const n = size_t(got);
         chunk.clear();
-        size_t i = 0;
-        while (i < n) {
-            bool const at_start = line_start;
-            if (at_start) {
-                if (body_lines >= 0 && !in_header && lines_left-- <= 0) {
-                    done = true;
-                    break;
-                }
-                if (buf[i] == '.')
-                    chunk += '.';
-            }
-            auto const* found = static_cast<char const*>(std::memchr(buf + i, '\n', n - i));
-            size_t const end = found ? size_t(found - buf) : n;
-            if (end > i) {
-                chunk.append(buf + i, end - i);
-                previous = buf[end - 1];
-                line_start = false;
-            }
-            if (!found)
-                break;
-            if (previous != '\r')
-                chunk += '\r';
-            chunk += '\n';
-            previous = '\n';
-            // the empty line (LF or CRLF) ends the header
-            if (at_start && (end == i || (end == i + 1 && buf[i] == '\r')))
-                in_header = false;
-            line_start = true;
-            i = end + 1;
-        }
+        append_wire_form(buf, size_t(got), body_lines >= 0, state, chunk);
         if (auto st = out.put(chunk); !st)
             return st;
     }
-    if (!line_start)
+    if (!state.line_start)
         if (auto st = out.put("\r\n"); !st)
             return st;
     return out.put(".\r\n");
@@ -252,77 +264,77 @@ mta::Status Maildrop::quit()
     return reply(all ? "+OK bye\r\n" : "-ERR [SYS/TEMP] unable to remove all deleted messages\r\n");
 }
 
-mta::Result<bool> Maildrop::handle_line(std::string_view line)
+mta::Status Maildrop::no_arg(const char* name)
 {
-    Command const c = parse_command(line);
-    auto no_arg = [&](const char* name) {
-        return reply(std::string("-ERR syntax error: ") + name + " takes no argument\r\n");
-    };
+    return reply(std::string("-ERR syntax error: ") + name + " takes no argument\r\n");
+}
+
+mta::Status Maildrop::dele(std::string const& arg)
+{
     mta::Status st;
+    Message* m = message_arg(arg, st);
+    if (!m)
+        return st;
+    m->deleted = true;
+    return reply("+OK message " + arg + " deleted\r\n");
+}
+
+mta::Status Maildrop::rset()
+{
+    for (auto& m : m_messages)
+        m.deleted = false;
+    return reply(greeting());
+}
+
+// Every command but a QUIT without argument (handle_line's).
+mta::Status Maildrop::run(Command const& c)
+{
     switch (c.verb) {
     case Verb::empty:
-        st = reply("-ERR empty command\r\n");
-        break;
+        return reply("-ERR empty command\r\n");
     case Verb::unknown:
-        st = reply("-ERR unknown command\r\n");
-        break;
+        return reply("-ERR unknown command\r\n");
     case Verb::user:
     case Verb::pass:
     case Verb::apop:
     case Verb::auth:
     case Verb::stls:
-        st = reply("-ERR already logged in\r\n");
-        break;
+        return reply("-ERR already logged in\r\n");
     case Verb::capa:
-        st = c.has_arg ? no_arg("CAPA")
-                       : reply("+OK capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\n"
-                               "PIPELINING\r\nIMPLEMENTATION mail-suite\r\n.\r\n");
-        break;
+        return c.has_arg ? no_arg("CAPA")
+                         : reply("+OK capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\n"
+                                 "PIPELINING\r\nIMPLEMENTATION mail-suite\r\n.\r\n");
     case Verb::noop:
-        st = c.has_arg ? no_arg("NOOP") : reply("+OK\r\n");
-        break;
+        return c.has_arg ? no_arg("NOOP") : reply("+OK\r\n");
     case Verb::stat:
-        st = c.has_arg ? no_arg("STAT") : stat();
-        break;
+        return c.has_arg ? no_arg("STAT") : stat();
     case Verb::list:
-        st = list(false, c.has_arg, c.arg);
-        break;
+        return list(false, c.has_arg, c.arg);
     case Verb::uidl:
-        st = list(true, c.has_arg, c.arg);
-        break;
+        return list(true, c.has_arg, c.arg);
     case Verb::retr:
-        st = retr(c.arg, false);
-        break;
+        return retr(c.arg, false);
     case Verb::top:
-        st = retr(c.arg, true);
-        break;
-    case Verb::dele: {
-        Message* m = message_arg(c.arg, st);
-        if (m) {
-            m->deleted = true;
-            st = reply("+OK message " + c.arg + " deleted\r\n");
-        }
-        break;
-    }
+        return retr(c.arg, true);
+    case Verb::dele:
+        return dele(c.arg);
     case Verb::rset:
-        if (c.has_arg) {
-            st = no_arg("RSET");
-            break;
-        }
-        for (auto& m : m_messages)
-            m.deleted = false;
-        st = reply(greeting());
-        break;
+        return c.has_arg ? no_arg("RSET") : rset();
     case Verb::quit:
-        if (c.has_arg) {
-            st = no_arg("QUIT");
-            break;
-        }
+        return no_arg("QUIT");
+    }
+    return {};
+}
+
+mta::Result<bool> Maildrop::handle_line(std::string_view line)
+{
+    Command const c = parse_command(line);
+    if (c.verb == Verb::quit && !c.has_arg) {
         if (auto q = quit(); !q)
             return q.error();
         return false;
     }
-    if (!st)
+    if (auto st = run(c); !st)
         return st.error();
     return true;
 }

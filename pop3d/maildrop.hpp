@@ -25,6 +25,8 @@
 
 namespace pop3d {
 
+struct Command;
+
 struct Message {
     std::string path; // "new/NAME" or "cur/NAME:2,FLAGS", relative to the Maildir
     std::string uid;
@@ -56,6 +58,10 @@ private:
     mta::Status list(bool uidl, bool has_arg, std::string const& arg);
     mta::Status retr(std::string const& arg, bool top);
     mta::Status quit();
+    mta::Status dele(std::string const& arg);
+    mta::Status rset();
+    mta::Status no_arg(const char* name);
+    mta::Status run(Command const& c);
 
     std::string m_dir;
     std::vector<Message> m_messages;
