@@ -1,6 +1,7 @@
 #include "rewrite.hpp"
 
 #include "address.hpp"
+#include "domain.hpp"
 
 #include <algorithm>
 
@@ -44,6 +45,15 @@ bool host_is_qualified(Tokens const& address)
     return false;
 }
 
+// True when the host is the single atom name (ASCII case ignored): a dotless default
+// domain, which would otherwise become "vm.vm" on a host whose name has no dot.
+bool host_is(Tokens const& address, std::string_view name)
+{
+    std::size_t n = address.size();
+    return n >= 2 && address[n - 2].type == TokenType::at && address[n - 1].type == TokenType::atom
+        && mta::lowercase_domain(address[n - 1].text) == mta::lowercase_domain(name);
+}
+
 mta::Result<Tokens> tokenize_control(std::string_view prefix, std::string_view value)
 {
     std::string text(prefix);
@@ -68,6 +78,7 @@ mta::Result<Rewriter> Rewriter::make(
         return plus.error();
     rw.m_default_host = std::move(*host);
     rw.m_default_domain = std::move(*domain);
+    rw.m_default_domain_name = defaultdomain;
     rw.m_plus_domain = std::move(*plus);
     return rw;
 }
@@ -92,7 +103,7 @@ void Rewriter::rewrite_address(Tokens& address) const
             address.pop_back();
         address.insert(address.end(), m_plus_domain.begin(), m_plus_domain.end());
     }
-    if (!host_is_qualified(address))
+    if (!host_is_qualified(address) && !host_is(address, m_default_domain_name))
         address.insert(address.end(), m_default_domain.begin(), m_default_domain.end());
 }
 

@@ -13,7 +13,8 @@
 // The rules, in order (qmail's rwgeneric): <> and <box@[]> are kept as they are; a source
 // route "@a,@b:" is removed; trailing '.' and '@' are removed; without
 // '@' the address gets "@defaulthost"; a host ending in '+' has it replaced by
-// ".plusdomain"; a host without a dot (and not a [literal]) gets ".defaultdomain".
+// ".plusdomain"; a host without a dot (and not a [literal]) gets ".defaultdomain",
+// unless it is defaultdomain itself (qmail would make "vm.vm" of a dotless control/me).
 // Errors are the tokenizer's and parser's Error::plain texts; nothing here does I/O.
 #pragma once
 
@@ -53,6 +54,7 @@ private:
 
     Tokens m_default_host; // "@" defaulthost
     Tokens m_default_domain; // "." defaultdomain
+    std::string m_default_domain_name; // defaultdomain itself
     Tokens m_plus_domain; // "." plusdomain
 };
 

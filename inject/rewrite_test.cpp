@@ -129,3 +129,19 @@ TEST_CASE("Rewriter::make refuses control values that do not tokenize", "[inject
     CHECK(!Rewriter::make("h", "(d", "p"));
     CHECK(!Rewriter::make("h", "d", "p]"));
 }
+
+TEST_CASE("a dotless default domain is not added to itself", "[inject][rewrite]")
+{
+    // control/me "vm" (a host whose name has no dot): defaulthost and defaultdomain are
+    // "vm"; qmail would make root@vm.vm, which is no local domain.
+    auto rw = Rewriter::make("vm", "vm", "vm");
+    REQUIRE(rw);
+    CHECK(*rw->rewrite_argument("root") == "root@vm");
+    CHECK(*rw->rewrite_argument("root@vm") == "root@vm");
+    CHECK(*rw->rewrite_argument("root@VM") == "root@VM");
+    CHECK(*rw->rewrite_argument("joe@nas") == "joe@nas.vm"); // other dotless hosts as before
+    auto dotted = Rewriter::make("dh.example", "example", "pd.example");
+    REQUIRE(dotted);
+    CHECK(*dotted->rewrite_argument("joe@example") == "joe@example");
+    CHECK(*dotted->rewrite_argument("joe@box") == "joe@box.example");
+}

@@ -276,6 +276,21 @@ class InjectQueueTest(unittest.TestCase):
     def test_queue_as_root(self):
         self.check_one_message(0)
 
+    def test_dotless_me_is_not_added_to_itself(self):
+        # What `mailctl init` writes on a host named "vm" (no dot): control/me "vm", and
+        # locals "vm". qmail's rule would queue root@vm.vm, which no local domain matches.
+        me = os.path.join(self.root, "control", "me")
+        saved = read(me)
+        self.addCleanup(lambda: open(me, "wb").write(saved))
+        with open(me, "wb") as f:
+            f.write(b"vm\n")
+        proc = self.inject(["root"], b"To: postmaster, ann@nas\nSubject: dotless\n\nhi\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        [(records, mess)] = self.queued()
+        self.assertEqual(records[2:], [b"Fjoe@vm", b"Troot@vm", b""])
+        self.assertIn(b"\nTo: postmaster@vm, ann@nas.vm\n", mess)
+        self.assertIn(b"\nFrom: joe@vm\n", mess)
+
     def test_queue_as_unprivileged_user(self):
         nobody = support.uid("nobody")
         self.check_one_message(nobody, prefix=(
