@@ -412,7 +412,8 @@ class RemoteEndToEndTest(RemoteBase):
         bounce = self.sessions_to("snd@back.example.net")[0].data
         self.assertIn(b"<bad@two.example.net>", bounce)
         self.assertIn(b"550 5.1.1 <bad@two.example.net> no such user", bounce)
-        for other in (b"a1@", b"a2@", b"b1@", b"b2@"):
+        # Whole addresses: "a2@" alone also matches a Message-ID ending in hex "a2".
+        for other in (b"a1@two.", b"a2@two.", b"b1@three.", b"b2@Three."):
             self.assertNotIn(other, bounce)
 
         # A 451 to one recipient of a group: only that one is tried again.
