@@ -4,8 +4,10 @@
 #include "fd.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +16,8 @@ namespace pop3d {
 namespace {
 
 constexpr time_t kTmpLifetime = time_t { 36 } * 3600;
+// Look-ups of a renamed message before giving up (it may be renamed again meanwhile).
+constexpr int kLookups = 3;
 
 void clean_tmp(std::string const& dir)
 {
@@ -221,6 +225,57 @@ mta::Status Maildrop::list(bool uidl, bool has_arg, std::string const& arg)
     return reply(".\r\n");
 }
 
+// Base name -> "cur/NAME:INFO" or "new/NAME" for every file now in the Maildir.
+int Maildrop::scan_names()
+{
+    m_where.clear();
+    m_scanned = false;
+    for (const char* sub : { "new", "cur" }) { // cur/ last: it wins a duplicate
+        auto names = mta::list_directory(m_dir + "/" + sub);
+        if (!names)
+            return names.error().errnum ? names.error().errnum : EIO;
+        for (auto& name : *names)
+            if (name[0] != '.')
+                m_where[name.substr(0, name.find(':'))] = std::string(sub) + "/" + name;
+    }
+    m_scanned = true;
+    return 0;
+}
+
+// Points m.path at the file that now holds m's base name: 0, ENOENT when there is none,
+// or the scan's errno. An earlier scan serves while it knows a path other than the
+// stale one; else the directories are read again.
+int Maildrop::relocate(Message& m)
+{
+    bool fresh = false;
+    if (!m_scanned) {
+        if (int err = scan_names())
+            return err;
+        fresh = true;
+    }
+    auto it = m_where.find(m.uid);
+    if (!fresh && (it == m_where.end() || it->second == m.path)) {
+        if (int err = scan_names())
+            return err;
+        it = m_where.find(m.uid);
+    }
+    if (it == m_where.end())
+        return ENOENT;
+    m.path = it->second;
+    return 0;
+}
+
+template <typename Op> int Maildrop::on_file(Message& m, Op op)
+{
+    int err = op(m_dir + "/" + m.path);
+    for (int i = 0; err == ENOENT && i < kLookups; ++i) {
+        if (int found = relocate(m))
+            return found;
+        err = op(m_dir + "/" + m.path);
+    }
+    return err;
+}
+
 mta::Status Maildrop::retr(std::string const& arg, bool top)
 {
     auto args = split_args(arg);
@@ -235,30 +290,38 @@ mta::Status Maildrop::retr(std::string const& arg, bool top)
         lines = static_cast<long long>(*n);
     }
     mta::Status st;
-    Message const* m = message_arg(args[0], st);
+    Message* m = message_arg(args[0], st);
     if (!m)
         return st;
-    auto fd = mta::open_read(m_dir + "/" + m->path);
-    if (!fd)
+    mta::Fd fd;
+    int const err = on_file(*m, [&fd](std::string const& path) {
+        fd = mta::Fd(::open(path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+        return fd.valid() ? 0 : errno;
+    });
+    if (err)
         return reply("-ERR [SYS/TEMP] unable to read the message; it may have been removed\r\n");
     if (auto ok = reply(top ? "+OK top of message follows\r\n"
                             : "+OK " + std::to_string(m->size) + " octets\r\n");
         !ok)
         return ok;
-    return send_message(fd->get(), m_out, lines);
+    return send_message(fd.get(), m_out, lines);
 }
 
 mta::Status Maildrop::quit()
 {
+    // RFC 1939 section 6: -ERR when some deleted message is still there. One that is
+    // in neither cur/ nor new/ any more (another session expunged it) is removed.
     bool all = true;
-    for (auto const& m : m_messages) {
-        std::string const path = m_dir + "/" + m.path;
+    for (auto& m : m_messages) {
         if (m.deleted) {
-            if (::unlink(path.c_str()) == -1 && errno != ENOENT)
+            int const err = on_file(
+                m, [](std::string const& path) { return ::unlink(path.c_str()) == 0 ? 0 : errno; });
+            if (err && err != ENOENT)
                 all = false;
         } else if (m.path.compare(0, 4, "new/") == 0) {
+            // ENOENT: a reader already moved it to cur/
             std::string const target = m_dir + "/cur/" + m.path.substr(4) + ":2,";
-            (void)::rename(path.c_str(), target.c_str());
+            (void)::rename((m_dir + "/" + m.path).c_str(), target.c_str());
         }
     }
     return reply(all ? "+OK bye\r\n" : "-ERR [SYS/TEMP] unable to remove all deleted messages\r\n");

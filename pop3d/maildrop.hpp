@@ -13,6 +13,11 @@
 // marks; QUIT unlinks the marked files and renames the rest of new/X to cur/X:2,; a
 // session that ends any other way changes nothing. RETR and TOP send LF as CRLF and
 // dot-stuff lines that start with '.'.
+//
+// An IMAP session may rename a file meanwhile (flags, new/ -> cur/). A message is its
+// base name: when its path is gone (ENOENT), RETR, TOP and QUIT look the base name up
+// again in cur/ and new/ (one directory scan, reused until it is found stale) and use
+// that file; a DELE'd message found in neither directory counts as removed.
 #pragma once
 
 #include "buffer.hpp"
@@ -21,6 +26,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace pop3d {
@@ -62,10 +68,17 @@ private:
     mta::Status rset();
     mta::Status no_arg(const char* name);
     mta::Status run(Command const& c);
+    // op(path) on the message's file, following renames; returns 0 or an errno value
+    // (ENOENT: the message is in neither cur/ nor new/).
+    template <typename Op> int on_file(Message& m, Op op);
+    int relocate(Message& m);
+    int scan_names();
 
     std::string m_dir;
     std::vector<Message> m_messages;
     mta::Writer& m_out;
+    std::unordered_map<std::string, std::string> m_where; // base name -> path, last scan
+    bool m_scanned = false;
 };
 
 } // namespace pop3d

@@ -95,3 +95,69 @@ TEST_CASE("pop3d: the Maildir scan and a session", "[pop3d]")
     CHECK(::access((dir.path() + "/cur/100.A.host:2,").c_str(), F_OK) == 0);
     CHECK(::access((dir.path() + "/new/100.A.host").c_str(), F_OK) == -1);
 }
+
+TEST_CASE("pop3d: messages renamed by another session are found by base name", "[pop3d]")
+{
+    mta::test::TempDir dir;
+    make_maildir(dir);
+    add(dir, "new/100.A.host", "Subject: a\n\nbody a\n", 100);
+    add(dir, "cur/200.B.host:2,", "Subject: b\n\nbody b\n", 200);
+    add(dir, "cur/300.C.host:2,", "Subject: c\n\nbody c\n", 300);
+    add(dir, "cur/400.D.host:2,", "Subject: d\n\nbody d\n", 400);
+    auto scanned = pop3d::scan_maildir(dir.path());
+    REQUIRE(scanned);
+    std::string const out_path = dir.file("out");
+    auto out_fd = mta::open_trunc(out_path);
+    REQUIRE(out_fd);
+    mta::Writer out(out_fd->get());
+    pop3d::Maildrop drop(dir.path(), std::move(*scanned), out);
+    for (const char* line : { "DELE 2", "DELE 3", "DELE 4" })
+        CHECK(*drop.handle_line(line));
+    // an IMAP session: SELECT moves A to cur/, STORE renames B, EXPUNGE removes C;
+    // B is renamed once more after the look-up that RETR 1 makes
+    auto move = [&](std::string const& from, std::string const& to) {
+        REQUIRE(::rename(dir.file(from).c_str(), dir.file(to).c_str()) == 0);
+    };
+    move("new/100.A.host", "cur/100.A.host:2,");
+    move("cur/200.B.host:2,", "cur/200.B.host:2,F");
+    REQUIRE(::unlink(dir.file("cur/300.C.host:2,").c_str()) == 0);
+    CHECK(*drop.handle_line("TOP 1 0"));
+    move("cur/200.B.host:2,F", "cur/200.B.host:2,FS");
+    CHECK_FALSE(*drop.handle_line("QUIT"));
+    REQUIRE(out.flush());
+    auto text = mta::read_file(out_path, 1 << 20);
+    REQUIRE(text);
+    CHECK(*text
+        == "+OK message 2 deleted\r\n+OK message 3 deleted\r\n+OK message 4 deleted\r\n"
+           "+OK top of message follows\r\nSubject: a\r\n\r\n.\r\n+OK bye\r\n");
+    auto names = mta::list_directory(dir.file("cur"));
+    REQUIRE(names);
+    CHECK(*names == std::vector<std::string> { "100.A.host:2," });
+    CHECK(mta::list_directory(dir.file("new"))->empty());
+}
+
+TEST_CASE("pop3d: QUIT answers -ERR when a deleted message stays", "[pop3d]")
+{
+    mta::test::TempDir dir;
+    make_maildir(dir);
+    add(dir, "cur/100.A.host:2,", "Subject: a\n\nbody a\n", 100);
+    auto scanned = pop3d::scan_maildir(dir.path());
+    REQUIRE(scanned);
+    std::string const out_path = dir.file("out");
+    auto out_fd = mta::open_trunc(out_path);
+    REQUIRE(out_fd);
+    mta::Writer out(out_fd->get());
+    pop3d::Maildrop drop(dir.path(), std::move(*scanned), out);
+    CHECK(*drop.handle_line("DELE 1"));
+    // a directory under the message's new name: unlink fails with EISDIR (or EPERM)
+    REQUIRE(::rename(dir.file("cur/100.A.host:2,").c_str(), dir.file("cur/100.A.host:2,S").c_str())
+        == 0);
+    REQUIRE(::unlink(dir.file("cur/100.A.host:2,S").c_str()) == 0);
+    REQUIRE(::mkdir(dir.file("cur/100.A.host:2,S").c_str(), 0700) == 0);
+    CHECK_FALSE(*drop.handle_line("QUIT"));
+    REQUIRE(out.flush());
+    auto text = mta::read_file(out_path, 1 << 20);
+    REQUIRE(text);
+    CHECK(*text
+        == "+OK message 1 deleted\r\n-ERR [SYS/TEMP] unable to remove all deleted messages\r\n");
+}
