@@ -126,8 +126,10 @@ int Supervisor::run()
                 break;
         }
         if (m_start_due && m_pid == 0 && nanoseconds(monotonic_now()) >= nanoseconds(m_start_at)) {
-            ++m_restarts;
-            write_restarts();
+            if (!m_end_asked) { // svc -t, -k or -i ended it: no restart of its own
+                ++m_restarts;
+                write_restarts();
+            }
             try_start();
         }
         char commands[64];
@@ -190,6 +192,7 @@ void Supervisor::try_start()
         ::_exit(mta::kExitTemp);
     }
     m_paused = false;
+    m_end_asked = false;
     m_pid = child;
     m_started = monotonic_now();
     pid_change();
@@ -247,6 +250,8 @@ void Supervisor::signal_child(int sig)
 void Supervisor::handle_command(char c)
 {
     if (int const sig = signal_for_command(c)) {
+        if (m_pid != 0 && (sig == SIGTERM || sig == SIGKILL || sig == SIGINT))
+            m_end_asked = true;
         signal_child(sig);
         return;
     }

@@ -9,7 +9,8 @@
 // Files in DIR/supervise/: lock (flock, held while supervise runs), control (fifo of
 // command bytes u d o p c h a i t k x), ok (fifo with a reader while supervise runs),
 // status (18 bytes, written as status.new and renamed), and, ours only, restarts (the
-// decimal number of times run was started again after it exited on its own).
+// decimal number of times run was started again after it exited on its own, not after
+// svc -t, -k or -i asked it to end).
 // Failures during setup are fatal (111, one line on stderr); later ones are warnings.
 #pragma once
 
@@ -61,6 +62,7 @@ private:
     struct timespec m_started { }; // CLOCK_MONOTONIC of the last start
     struct timespec m_start_at { };
     unsigned long m_restarts = 0;
+    bool m_end_asked = false; // svc -t, -k or -i signalled the running service
     sigset_t m_wait_mask {};
 };
 

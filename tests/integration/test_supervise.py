@@ -169,6 +169,22 @@ class SuperviseTest(unittest.TestCase):
         with open(os.path.join(d, "supervise", "restarts")) as f:
             self.assertEqual(int(f.read()), starts - 1)
 
+    def test_restarts_counts_what_ended_by_itself_not_svc_t(self):
+        d = self.service("terminated")
+        self.start_supervise(self.ours("supervise"), d)
+        first = wait_for(lambda: up_pid(self.ours("svstat"), d), "the service to start")
+        subprocess.run([self.ours("svc"), "-t", d], check=True)
+        second = wait_for(lambda: (up_pid(self.ours("svstat"), d) or first) != first
+                          and up_pid(self.ours("svstat"), d), "svc -t to restart it")
+        restarts = os.path.join(d, "supervise", "restarts")
+        with open(restarts) as f:
+            self.assertEqual(int(f.read()), 0)  # the operator ended it: no restart of its own
+        os.kill(second, signal.SIGKILL)
+        wait_for(lambda: (up_pid(self.ours("svstat"), d) or second) != second,
+                 "the restart after SIGKILL")
+        with open(restarts) as f:
+            self.assertEqual(int(f.read()), 1)
+
     def test_svscan_restarts_after_sigkill_and_loses_no_log_line(self):
         scan = os.path.join(self.base, "scan")
         os.makedirs(os.path.join(scan, "writer", "log"))
