@@ -164,8 +164,10 @@ void Session::mark_seen(
             flags_added[i] = report_flags;
 }
 
-// "* N FETCH (...)\r\n" of the message at index, plus its FLAGS when add_flags.
-std::string Session::fetch_line(size_t index, std::vector<FetchItem> const& items, bool add_flags)
+// "* N FETCH (...)\r\n" of the message at index, plus its FLAGS when add_flags; nullopt
+// when an item could not be read from the message file.
+std::optional<std::string> Session::fetch_line(
+    size_t index, std::vector<FetchItem> const& items, bool add_flags)
 {
     Message const& m = m_folder->messages()[index];
     std::string line = "* " + std::to_string(index + 1) + " FETCH (";
@@ -173,7 +175,7 @@ std::string Session::fetch_line(size_t index, std::vector<FetchItem> const& item
     for (auto const& item : items) {
         std::string part = fetch_item(m, index, item);
         if (part.empty())
-            continue;
+            return std::nullopt;
         line += first ? "" : " ";
         line += part;
         first = false;
@@ -192,18 +194,33 @@ void Session::cmd_fetch(std::string const& tag, Cursor& c, bool uid)
         return;
     complete_fetch_items(*args, uid);
     auto indexes = resolve(args->set, uid);
+    // Removals and renames by others since the last look; the view only grows, so the
+    // indexes stay valid.
+    (void)m_folder->sync();
     auto& view = m_folder->messages();
     if (args->changed_since)
         std::erase_if(indexes, [&](size_t i) { return view[i].modseq <= *args->changed_since; });
     std::vector<char> flags_added(view.size(), 0);
     if (!m_read_only && reads_body(args->items))
         mark_seen(indexes, !has_item(args->items, FetchItem::Kind::flags), flags_added);
+    bool gone = false; // RFC 2180 4.1.2: the others' data, then NO
+    bool unreadable = false;
     for (size_t i : indexes) {
-        if (view[i].expunged)
+        auto line = view[i].expunged ? std::nullopt : fetch_line(i, args->items, flags_added[i]);
+        if (!line) {
+            if (!view[i].expunged && m_folder->find_file(view[i].base))
+                unreadable = true; // there, but not readable (too big, an I/O error)
+            else
+                gone = true;
             continue;
-        send(fetch_line(i, args->items, flags_added[i]));
+        }
+        send(*line);
         view[i].flags_changed = false;
     }
+    if (gone)
+        return tagged(tag, Reply::no, kExpungeIssued);
+    if (unreadable)
+        return tagged(tag, Reply::no, "[SERVERBUG] unable to read some of the requested messages");
     tagged(tag, Reply::ok, uid ? "UID FETCH completed" : "FETCH completed");
 }
 

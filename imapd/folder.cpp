@@ -504,10 +504,20 @@ mta::Result<std::vector<size_t>> Folder::store(
         if (m.expunged || m.flags == flags)
             continue;
         std::string const name = m.base + ":2," + flags;
-        if (::rename(path_of(m).c_str(), (m_dir + "/cur/" + name).c_str()) == -1) {
-            if (errno == ENOENT)
+        std::string const to = m_dir + "/cur/" + name;
+        if (::rename(path_of(m).c_str(), to.c_str()) == -1) {
+            if (errno != ENOENT)
+                return mta::Error::from_errno("unable to rename message file");
+            // Renamed since the scan by a program that does not take the lock (a mail
+            // reader, POP3): follow its base name. Gone for good: removed by someone else.
+            auto found = find_file(m.base);
+            bool const moved = found && ::rename(found->c_str(), to.c_str()) == 0;
+            if (!moved && found && errno != ENOENT)
+                return mta::Error::from_errno("unable to rename message file");
+            if (!moved) {
+                m.expunged = true;
                 continue;
-            return mta::Error::from_errno("unable to rename message file");
+            }
         }
         auto r = std::lower_bound(m_records.begin(), m_records.end(), m.uid,
             [](Record const& rec, uint32_t uid) { return rec.uid < uid; });

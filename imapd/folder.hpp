@@ -60,8 +60,9 @@ public:
     // Removes the expunged marks from the view; returns their indexes, highest first.
     std::vector<size_t> take_expunged();
 
-    // New flags for messages of the view (index, letters). Messages gone meanwhile are
-    // skipped; the others get a new modseq. Returns the indexes changed.
+    // New flags for messages of the view (index, letters). A file renamed by another
+    // program is followed by its base name; messages gone meanwhile are skipped and marked
+    // expunged; the others get a new modseq. Returns the indexes changed.
     mta::Result<std::vector<size_t>> store(
         std::vector<std::pair<size_t, std::string>> const& changes);
     // Deletes the files of the messages given (by index) that still exist; returns the UIDs

@@ -136,28 +136,43 @@ struct Copied {
     std::vector<size_t> indexes;
 };
 
-// Links the messages of source (by index) into target's new/ under fresh names, skipping
-// those expunged meanwhile.
-mta::Status link_copies(
+// Links the messages of source (by index) into target's new/ under fresh names. A file
+// renamed by another program since the last look (flags, new/ to cur/) is followed by its
+// base name. Returns false when a message is gone (removed by another session or program):
+// the links made so far stay in copied, for unlink_copies.
+mta::Result<bool> link_copies(
     Folder const& source, std::vector<size_t> const& indexes, Folder& target, Copied& copied)
 {
     auto const& view = source.messages();
+    if (std::any_of(indexes.begin(), indexes.end(), [&](size_t i) { return view[i].expunged; }))
+        return false;
     for (size_t i : indexes) {
         Message const& m = view[i];
-        if (m.expunged)
-            continue;
         std::string const letters = target_letters(m.flags, source, target);
         std::string const fresh = unique_name();
-        if (::link(source.path_of(m).c_str(), (target.dir() + "/new/" + fresh).c_str()) == -1) {
-            if (errno == ENOENT)
-                continue; // expunged meanwhile
-            return mta::Error::from_errno("unable to copy message");
+        std::string const to = target.dir() + "/new/" + fresh;
+        bool linked = ::link(source.path_of(m).c_str(), to.c_str()) == 0;
+        for (int attempt = 0; !linked && attempt < 2 && errno == ENOENT; ++attempt) {
+            auto found = source.find_file(m.base);
+            if (!found)
+                return false;
+            linked = ::link(found->c_str(), to.c_str()) == 0;
         }
+        if (!linked)
+            return mta::Error::from_errno("unable to copy message");
         copied.added.emplace_back(fresh, letters);
         copied.sources.push_back(m.uid);
         copied.indexes.push_back(i);
     }
-    return {};
+    return true;
+}
+
+// Takes back what link_copies put into target's new/: COPY copies all or nothing.
+void unlink_copies(Folder const& target, Copied const& copied)
+{
+    for (auto const& entry : copied.added)
+        (void)::unlink((target.dir() + "/new/" + entry.first).c_str());
+    (void)mta::fsync_dir(target.dir() + "/new");
 }
 
 // "[COPYUID ...] " of UIDPLUS, or "" when nothing was copied.
@@ -438,11 +453,15 @@ void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
         return tagged(tag, Reply::bad, "invalid flag, or more than 26 keywords in this mailbox");
     if (args->unchanged_since)
         m_condstore = true;
+    auto const indexes = resolve(args->set, uid);
+    (void)m_folder->sync(); // others' flag changes and removals, before adding to the flags
     auto const& view = m_folder->messages();
     std::vector<std::pair<size_t, std::string>> changes;
     std::vector<uint32_t> modified; // UNCHANGEDSINCE failed
-    for (size_t i : resolve(args->set, uid)) {
+    for (size_t i : indexes) {
         Message const& m = view[i];
+        if (m.expunged)
+            continue;
         if (args->unchanged_since && m.modseq > *args->unchanged_since)
             modified.push_back(uid ? m.uid : static_cast<uint32_t>(i + 1));
         else
@@ -455,6 +474,11 @@ void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
     if (!modified.empty())
         return tagged(tag, Reply::ok,
             "[MODIFIED " + uid_list(modified) + "] conditional STORE failed for some");
+    // RFC 2180 4.2: the flags of the others are set; NO unless .SILENT.
+    bool const gone = std::any_of(
+        indexes.begin(), indexes.end(), [&](size_t i) { return m_folder->messages()[i].expunged; });
+    if (gone && !args->silent)
+        return tagged(tag, Reply::no, kExpungeIssued);
     tagged(tag, Reply::ok, uid ? "UID STORE completed" : "STORE completed");
 }
 
@@ -471,11 +495,22 @@ void Session::cmd_copy(std::string const& tag, Cursor& c, bool uid, bool move)
     auto target = open_target(tag, *name);
     if (!target)
         return;
+    auto const indexes = resolve(*set, uid);
+    (void)m_folder->sync(); // removals and renames by others since the last look
+    // RFC 3501 6.4.7: all or nothing. A message removed meanwhile fails the whole COPY.
     Copied copied;
-    if (auto st = link_copies(*m_folder, resolve(*set, uid), *target, copied); !st)
+    auto linked = link_copies(*m_folder, indexes, *target, copied);
+    if (!linked || !*linked) {
+        unlink_copies(*target, copied);
+        if (!linked)
+            return tagged(tag, Reply::no, "[SERVERBUG] " + linked.error().text());
+        return tagged(tag, Reply::no,
+            std::string(kExpungeIssued) + (move ? ", nothing was moved" : ", nothing was copied"));
+    }
+    if (auto st = mta::fsync_dir(target->dir() + "/new"); !st) {
+        unlink_copies(*target, copied);
         return tagged(tag, Reply::no, "[SERVERBUG] " + st.error().text());
-    if (auto st = mta::fsync_dir(target->dir() + "/new"); !st)
-        return tagged(tag, Reply::no, "[SERVERBUG] " + st.error().text());
+    }
     auto uids = target->adopt(copied.added);
     if (!uids)
         return tagged(tag, Reply::no, "[SERVERBUG] " + uids.error().text());

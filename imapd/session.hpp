@@ -36,6 +36,12 @@ struct Config {
 // The capabilities of the authenticated state.
 std::string capabilities();
 
+// The answer to FETCH, STORE, COPY or MOVE naming a message that the client still knows
+// (its EXPUNGE not yet sent) but whose file another session or program removed (RFC 2180
+// section 4, RFC 5530 EXPUNGEISSUED).
+inline constexpr char kExpungeIssued[]
+    = "[EXPUNGEISSUED] some of the requested messages no longer exist";
+
 class Session {
 public:
     Session(Config config, mta::Reader& in, mta::Writer& out);
@@ -104,7 +110,8 @@ private:
     void complete_fetch_items(FetchArgs& args, bool uid);
     void mark_seen(
         std::vector<size_t> const& indexes, bool report_flags, std::vector<char>& flags_added);
-    std::string fetch_line(size_t index, std::vector<FetchItem> const& items, bool add_flags);
+    std::optional<std::string> fetch_line(
+        size_t index, std::vector<FetchItem> const& items, bool add_flags);
     void report_stored(
         std::vector<std::pair<size_t, std::string>> const& changes, bool silent, bool uid);
     std::optional<Meta> meta(Message const& m);

@@ -469,10 +469,13 @@ class ImapdTest(unittest.TestCase):
         a.command(b"a5", b"STORE 1 +FLAGS (\\Deleted)")
         a.command(b"a6", b"EXPUNGE")
         lines = b.command(b"b4", b"FETCH 1:* (UID)")
-        self.assertFalse(any(b"EXPUNGE" in l for l in lines), lines)
+        self.assertFalse(any(l.endswith(b" EXPUNGE\r\n") for l in lines), lines)
+        self.assertTrue(lines[-1].startswith(b"b4 NO [EXPUNGEISSUED] "), lines)
         lines = b.command(b"b5", b"UID FETCH 1:* (FLAGS)")
         self.assertIn(b"* 1 EXPUNGE\r\n", lines)
-        self.assertEqual(lines[-1], b"b5 OK UID FETCH completed\r\n")
+        self.assertTrue(lines[-1].startswith(b"b5 NO [EXPUNGEISSUED] "), lines)
+        lines = b.command(b"b6", b"UID FETCH 1:* (FLAGS)")
+        self.assertEqual(lines[-1], b"b6 OK UID FETCH completed\r\n")
 
     def test_idle_reports_a_delivery_within_a_second(self):
         self.deliver(plain("first"))
@@ -570,6 +573,77 @@ class ImapdTest(unittest.TestCase):
         typ, data = m.append("Nowhere", None, None, b"x\r\n")
         self.assertEqual(typ, "NO")
         self.assertIn(b"[TRYCREATE]", data[0])
+
+    def test_messages_removed_by_another_program_are_not_reported_as_done(self):
+        """A message the client still knows but whose file another program removed (POP3
+        DELE, another session's EXPUNGE): COPY and MOVE copy nothing and answer NO, FETCH
+        and STORE answer NO after doing the rest (RFC 2180 4.1.2, 4.2, RFC 5530
+        EXPUNGEISSUED); a message merely renamed by another program still works."""
+        for i in range(4):
+            self.deliver(plain(f"v{i}"))
+        m = self.connect()
+        m.select("INBOX")  # read-write: all four now in cur/
+        cur = os.path.join(self.maildir, "cur")
+        by_subject = {}
+        for name in os.listdir(cur):
+            with open(os.path.join(cur, name), "rb") as f:
+                by_subject[re.search(rb"Subject: (v\d)", f.read()).group(1)] = name
+        # Another program removes v0 and marks v1 read (a rename).
+        os.unlink(os.path.join(cur, by_subject[b"v0"]))
+        base1 = by_subject[b"v1"].split(":")[0]
+        os.rename(os.path.join(cur, by_subject[b"v1"]), os.path.join(cur, base1 + ":2,S"))
+        gone = b"[EXPUNGEISSUED] some of the requested messages no longer exist"
+
+        self.assertEqual(m.copy("1", "Archive"), ("NO", [gone + b", nothing was copied"]))
+        self.assertEqual(m.copy("1:2", "Archive")[0], "NO")  # all or nothing: not v1 either
+        self.assertEqual(self.files(".Archive"), {})
+        self.assertEqual(m._simple_command("MOVE", "1:2", "Trash"),
+                         ("NO", [gone + b", nothing was moved"]))
+        self.assertEqual(self.files(".Trash"), {})
+        self.assertEqual(len(self.files()), 3)
+        self.assertEqual(m.response("EXPUNGE"), ("EXPUNGE", [b"1"]))  # MOVE may report it
+        # Now v1 is 1, v2 is 2 and v3 is 3; v3 goes and the client is not told yet.
+        os.unlink(os.path.join(cur, by_subject[b"v3"]))
+        typ, data = m.fetch("1:3", "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual((typ, data), ("NO", [gone]))
+        fetched = m.untagged_responses.pop("FETCH")
+        self.assertEqual([d[1] for d in fetched if isinstance(d, tuple)],
+                         [b"Subject: v1\r\n\r\n", b"Subject: v2\r\n\r\n"])
+        self.assertEqual(m.fetch("3", "(BODY[])"), ("NO", [gone]))
+        self.assertEqual(m.store("2:3", "+FLAGS", "(\\Flagged)"), ("NO", [gone]))
+        self.assertEqual(m.untagged_responses.pop("FETCH"), [b"2 (FLAGS (\\Flagged \\Recent))"])
+        self.assertEqual(m.store("3", "+FLAGS.SILENT", "(\\Answered)")[0], "OK")  # RFC 2180 4.2.1
+        self.assertEqual(m.response("EXPUNGE"), ("EXPUNGE", [None]))  # not during these
+        # The renamed v1 and v2 copy, with their flags.
+        typ, data = m.copy("1:2", "Archive")
+        self.assertEqual(typ, "OK")
+        self.assertRegex(data[0], rb"^\[COPYUID \d+ 2:3 1:2\] COPY completed$")
+        self.assertEqual(sorted(self.files(".Archive").values()), ["F", "S"])
+        self.assertEqual(m.noop()[0], "OK")
+        self.assertEqual(m.response("EXPUNGE"), ("EXPUNGE", [b"3"]))
+        # UID COPY of a UID the client still knows whose file is gone: NO too, and the
+        # EXPUNGE comes with it; then the rest copies.
+        os.unlink(os.path.join(cur, base1 + ":2,S"))
+        self.assertEqual(m.uid("COPY", "2:3", "Archive"),
+                         ("NO", [gone + b", nothing was copied"]))
+        self.assertEqual(len(self.files(".Archive")), 2)
+        self.assertEqual(m.response("EXPUNGE"), ("EXPUNGE", [b"1"]))
+        self.assertEqual(m.uid("COPY", "2:3", "Archive")[0], "OK")
+        self.assertEqual(len(self.files(".Archive")), 3)
+
+    def test_a_read_only_session_follows_a_move_from_new_to_cur(self):
+        self.deliver(plain("n0"))
+        e = self.connect()
+        e.select("INBOX", readonly=True)  # the message stays in new/
+        self.assertEqual(len(os.listdir(os.path.join(self.maildir, "new"))), 1)
+        m = self.connect()
+        m.select("INBOX")  # moves it to cur/ behind e's back
+        self.assertEqual(os.listdir(os.path.join(self.maildir, "new")), [])
+        typ, data = e.copy("1", "Archive")
+        self.assertEqual(typ, "OK")
+        self.assertRegex(data[0], rb"^\[COPYUID \d+ 1 1\]")
+        typ, data = e.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual((typ, data[0][1]), ("OK", b"Subject: n0\r\n\r\n"))
 
     def test_mailbox_management(self):
         m = self.connect()
