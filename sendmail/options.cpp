@@ -34,9 +34,13 @@ std::string strip_brackets(std::string const& sender)
 }
 
 // qmail's do_sender: forget the caller's name and host, then take user and host from
-// the sender (split at the last '@'; without one the whole sender is the user).
+// the sender (split at the last '@'; without one the whole sender is the user). The null
+// sender names nobody, so it changes nothing: a From line that inject adds names the
+// caller, as Postfix and sendmail do (qmail set QMAILUSER="" and got From: <""@host>).
 void sender_env(std::string const& sender, std::vector<EnvChange>& env)
 {
+    if (sender.empty())
+        return;
     for (const char* name : { "QMAILNAME", "MAILNAME", "NAME", "QMAILHOST", "MAILHOST" })
         env.push_back({ name, std::nullopt });
     auto at = sender.rfind('@');

@@ -16,6 +16,8 @@
 //   - `-F name` wins over `-f`'s clearing of MAILNAME and over an inherited QMAILNAME
 //     (in qmail `-f` silently dropped an earlier `-F`);
 //   - `-f <addr>` loses one surrounding pair of angle brackets;
+//   - `-f ''` (the null sender) leaves the environment alone, so a From line that inject
+//     adds names the caller (qmail set QMAILUSER="" and got `From: <""@host>`);
 //   - `-bs` runs ROOT/bin/smtpd -L (a local user's SMTP session on stdin and stdout;
 //     qmail ran qmail-smtpd as it is) with the tcpserver variables and RELAYCLIENT unset.
 // Nothing here fails: a bad command line is a Plan with Action::usage and a problem text.

@@ -91,7 +91,11 @@ TEST_CASE("sendmail -f sets the inject environment like qmail's", "[sendmail][op
     CHECK(parse({ "-f", "\"a@b\"@example.org" }).env == sender_env("\"a@b\"", "example.org"));
     // Without an '@' the whole sender is the user and the host is left to inject.
     CHECK(parse({ "-f", "bob" }).env == sender_env("bob", std::nullopt));
-    CHECK(parse({ "-f", "" }).env == sender_env("", std::nullopt));
+    // The null sender names nobody: the caller's variables stay, for inject's From line.
+    CHECK(parse({ "-f", "" }).env.empty());
+    CHECK(parse({ "-f", "<>" }).env.empty());
+    std::vector<EnvChange> name_only = { { "QMAILNAME", std::nullopt }, { "MAILNAME", "Bob" } };
+    CHECK(parse({ "-f", "<>", "-F", "Bob" }).env == name_only);
     CHECK(parse({ "-f", "<bob@x.org>" }).env == sender_env("bob", "x.org"));
 }
 

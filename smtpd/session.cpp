@@ -12,6 +12,47 @@
 
 namespace smtpd {
 
+namespace {
+
+// A client's text for the log: bytes outside '!'..'~' become '?', at most
+// kMaxLogField bytes of it (then "...").
+constexpr std::size_t kMaxLogField = 200;
+
+std::string log_safe(std::string_view text)
+{
+    std::string out;
+    for (char c : text.substr(0, kMaxLogField))
+        out += c > ' ' && c <= '~' ? c : '?';
+    if (text.size() > kMaxLogField)
+        out += "...";
+    return out;
+}
+
+// "smtpd: text" on standard error, in one write (tcpserver's log, multilog).
+void log_line(std::string_view text)
+{
+    std::string line = std::string(mta::log::program()) + ": ";
+    line += text;
+    line += '\n';
+    (void)!::write(2, line.data(), line.size());
+}
+
+// The address of a MAIL or RCPT argument as the client wrote it ("FROM:<a@b> SIZE=9"
+// -> "a@b"), whether or not it parses.
+std::string_view argument_address(std::string_view arg)
+{
+    if (auto const colon = arg.find(':'); colon != std::string_view::npos)
+        arg.remove_prefix(colon + 1);
+    while (!arg.empty() && arg.front() == ' ')
+        arg.remove_prefix(1);
+    if (arg.empty() || arg.front() != '<')
+        return arg.substr(0, arg.find(' '));
+    arg.remove_prefix(1);
+    return arg.substr(0, arg.find('>'));
+}
+
+} // namespace
+
 Session::Session(Config const& config)
     : m_config(config)
     , m_in(0, config.timeout_ms)
@@ -26,6 +67,8 @@ Session::Session(Config const& config)
 
 void Session::reply(std::string_view line)
 {
+    if (m_verb && !m_refusal_logged && !line.empty() && (line[0] == '4' || line[0] == '5'))
+        log_refusal(line);
     std::string text(line);
     text += "\r\n";
     if (auto st = m_out.put(text); !st)
@@ -58,7 +101,59 @@ void Session::input_failed(mta::Error error)
 {
     if (error.errnum == ETIMEDOUT)
         close_with("421 4.4.2 " + m_config.greeting + " timeout, closing connection");
-    ::_exit(0); // the connection broke: nobody to tell
+    if (m_data_filter || m_tx.filter)
+        message_lost(error);
+    ::_exit(0); // the connection broke or ended between messages: nobody to tell
+}
+
+// The input ended (or broke) in DATA or between BDAT chunks: the queue program removes
+// what it got, and the log says that a message was lost, exit 111 (qmail-smtpd's
+// die_read). A client that ends lines with LF alone never ends DATA: the line says so.
+void Session::message_lost(mta::Error error)
+{
+    MessageFilter const* filter = m_data_filter ? m_data_filter : &*m_tx.filter;
+    std::string text = std::string("end of input inside ") + (m_data_filter ? "DATA" : "BDAT")
+        + " from " + safe_text(m_config.remote_ip, true);
+    if (error.errnum != 0)
+        text += " (" + error.text() + ")";
+    text += "; the message was not accepted";
+    if (m_data_filter && filter->problem() == Problem::bare_lf)
+        text += " (bare LF line ends; DATA ends only at CRLF . CRLF)";
+    log_line(text);
+    ::_exit(mta::kExitTemp);
+}
+
+// One line per refused MAIL, RCPT, DATA or BDAT (any 4xx or 5xx reply), at most
+// kMaxRefusalLogs in a session: a client's bad commands cannot flood the log.
+void Session::log_refusal(std::string_view line)
+{
+    m_refusal_logged = true;
+    if (m_refusals > kMaxRefusalLogs)
+        return;
+    std::string text
+        = std::string("refused ") + m_verb + " from " + safe_text(m_config.remote_ip, true) + ": ";
+    if (++m_refusals > kMaxRefusalLogs)
+        text += "more than " + std::to_string(kMaxRefusalLogs)
+            + " refusals, the rest of this session's are not logged";
+    else
+        text += std::string(line) + ";" + m_refusal_context + " helo=<" + log_safe(m_helo) + ">";
+    log_line(text);
+}
+
+// " from=<sender> to=<recipient>" as far as they are known when cmd arrives.
+std::string Session::refusal_context(Command const& cmd) const
+{
+    std::string text;
+    if (cmd.verb == Verb::mail)
+        return " from=<" + log_safe(argument_address(cmd.argument)) + ">";
+    if (m_tx.has_mail)
+        text = " from=<" + log_safe(m_tx.sender) + ">";
+    if (cmd.verb == Verb::rcpt)
+        text += " to=<" + log_safe(argument_address(cmd.argument)) + ">";
+    else if (!m_tx.recipients.empty())
+        text += " to=<" + log_safe(m_tx.recipients.front())
+            + "> nrcpt=" + std::to_string(m_tx.recipients.size());
+    return text;
 }
 
 // --- the command loop --------------------------------------------------------------------
@@ -78,8 +173,11 @@ bool Session::next_command()
     auto got = m_in.get_line(m_line, kMaxCommandBytes);
     if (!got)
         input_failed(got.error());
-    if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
+    if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial) {
+        if (m_tx.filter)
+            message_lost(mta::Error::plain("end of input"));
         return false;
+    }
     if (*got == mta::LineStatus::too_long) {
         if (auto st = m_in.skip_line(); !st)
             input_failed(st.error());
@@ -90,7 +188,19 @@ bool Session::next_command()
         error("500 5.5.2 NUL byte in command");
         return true;
     }
-    dispatch(parse_command(m_line));
+    Command const cmd = parse_command(m_line);
+    m_verb = nullptr;
+    m_refusal_logged = false;
+    if (cmd.verb == Verb::mail || cmd.verb == Verb::rcpt || cmd.verb == Verb::data
+        || cmd.verb == Verb::bdat) {
+        m_verb = cmd.verb == Verb::mail ? "MAIL"
+            : cmd.verb == Verb::rcpt    ? "RCPT"
+            : cmd.verb == Verb::data    ? "DATA"
+                                        : "BDAT";
+        m_refusal_context = refusal_context(cmd);
+    }
+    dispatch(cmd);
+    m_verb = nullptr;
     return true;
 }
 
@@ -277,8 +387,10 @@ void Session::data(std::string_view arg)
     reply("354 go ahead, end with <CRLF>.<CRLF>");
     flush();
     MessageFilter filter(Framing::dot, m_config.databytes);
+    m_data_filter = &filter;
     if (auto st = m_reception.read_data(*queue, filter); !st)
         input_failed(st.error());
+    m_data_filter = nullptr;
     finish_message(*queue, filter);
 }
 

@@ -8,7 +8,13 @@
 // HELO/EHLO replies and 354. Replies are buffered and flushed whenever no more pipelined
 // input is waiting. A timeout, too many errors or a failure that leaves the conversation
 // out of step ends it with a 421 (or the reply of the failing command) and _exit(0);
-// problems of our own (no TLS key...) exit 111.
+// problems of our own (no TLS key...) exit 111, and so does an end of input while a
+// message is being received (DATA, or BDAT chunks without LAST yet): the message is lost
+// and the log (standard error) says so.
+//
+// Every 4xx/5xx reply to MAIL, RCPT, DATA or BDAT is logged on standard error, one line
+// per command and at most kMaxRefusalLogs per session:
+//     smtpd: refused RCPT from 192.0.2.7: 553 5.7.1 sorry, ...; from=<a@b> to=<c@d> helo=<h>
 #pragma once
 
 #include "auth.hpp"
@@ -31,6 +37,8 @@ namespace smtpd {
 inline constexpr int kMaxErrors = 20;
 // The longest command line, CR included, LF not.
 inline constexpr std::size_t kMaxCommandBytes = 1000;
+// Refusals logged per session; the next one logs that the rest are not.
+inline constexpr int kMaxRefusalLogs = 100;
 
 class Session {
 public:
@@ -80,6 +88,9 @@ private:
     void flush();
     [[noreturn]] void close_with(std::string_view line);
     [[noreturn]] void input_failed(mta::Error error);
+    [[noreturn]] void message_lost(mta::Error error);
+    void log_refusal(std::string_view line);
+    std::string refusal_context(Command const& cmd) const;
 
     Config const& m_config;
     mta::Reader m_in;
@@ -97,6 +108,11 @@ private:
     int m_auth_failures = 0;
     std::optional<std::vector<AuthSender>> m_authsenders; // read at the first MAIL
     std::string m_line;
+    MessageFilter const* m_data_filter = nullptr; // while DATA's bytes are read
+    char const* m_verb = nullptr; // MAIL, RCPT, DATA or BDAT while one is handled
+    std::string m_refusal_context; // its "from=<...> to=<...>" for the log
+    bool m_refusal_logged = false; // for this command
+    int m_refusals = 0; // logged in this session
 };
 
 } // namespace smtpd

@@ -1,8 +1,8 @@
 // smtpd - the SMTP server, run by tcpserver with the connection on fd 0 and 1 (like
 // qmail-smtpd, with ESMTP, BDAT, STARTTLS and implicit TLS). See docs/man/smtpd.8.md.
-// Exit codes: 0 when the session ended (QUIT, end of input, timeout, a refused
-// connection), 100 on a usage error, 111 when it could not be served (controls, the
-// install root, the TLS key in implicit-TLS mode).
+// Exit codes: 0 when the session ended (QUIT, end of input between messages, timeout, a
+// refused connection), 100 on a usage error, 111 when it could not be served (controls,
+// the install root, the TLS key in implicit-TLS mode) or the input ended inside a message.
 #include "config.hpp"
 #include "env.hpp"
 #include "exit_codes.hpp"

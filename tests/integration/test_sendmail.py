@@ -133,6 +133,21 @@ class SendmailTest(unittest.TestCase):
         self.assertRegex(lines[2], r"^221 2\.0\.0 \S+$")
         self.assertEqual(proc.stderr, "")
 
+    def test_bs_end_of_input_inside_data_is_exit_111(self):
+        # A shell's LF line ends never end DATA: smtpd says the message was lost, exit 111.
+        before = self.todo_files()
+        session = ("EHLO x\nMAIL FROM:<a@test.example>\nRCPT TO:<b@test.example>\nDATA\n"
+                   "Subject: lf\n\nbody\n.\n")
+        proc = run(self.root, "sendmail", "-bs", input=session, env=self.env())
+        self.assertEqual(proc.returncode, 111, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines()[-1], "354 go ahead, end with <CRLF>.<CRLF>")
+        self.assertEqual(proc.stderr, "smtpd: end of input inside DATA from uid 0; the message "
+                         "was not accepted (bare LF line ends; DATA ends only at CRLF . CRLF)\n")
+        self.assertEqual(self.todo_files(), before)
+        # A clean end of input between transactions stays exit 0.
+        proc = run(self.root, "sendmail", "-bs", input="EHLO x\nNOOP\n", env=self.env())
+        self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+
     def test_mailq_as_root_lists_the_queue(self):
         listing = run(self.root, "mailctl", "queue")
         self.assertEqual(listing.returncode, 0, listing.stderr)
@@ -260,6 +275,21 @@ class SendmailTest(unittest.TestCase):
         self.assertIn("Bob Smith", from_lines[0])
         self.assertIn("bob@example.org", from_lines[0])
         self.assertNotIn("Someone Else", from_lines[0])
+
+    def test_null_sender_from_line_names_the_caller(self):
+        # -f '' and -f '<>' (cron, vacation) set only the envelope: the From line that
+        # inject adds names the caller, never <""@host>.
+        for null in ["<>", ""]:
+            before = self.todo_files()
+            proc = run(self.root, "sendmail", "-t", "-F", 'Doe, John "JD"', "-f", null,
+                       input='To: "Two, Alice" <alice2>\nSubject: q1\n\nx\n', env=self.env())
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            sender, recipients, message = self.queued_since(before)
+            self.assertEqual((sender, recipients), ("", ["alice2@test.example"]))
+            from_lines = [l for l in self.header_of(message).splitlines()
+                          if l.startswith("From:")]
+            self.assertEqual(from_lines, ['From: "Doe, John \\"JD\\"" <alice@test.example>'],
+                             message)
 
     def test_args_only_without_t(self):
         # Without -t the header's recipients are not used (inject -a).

@@ -95,6 +95,33 @@ class SmtpdTest(unittest.TestCase):
         self.assertEqual(s.rcpt(self.rcpt)[0], 250)
         self.assertEqual(s.rcpt(f"{USER}@[127.0.0.1]")[0], 250)  # localiphost
 
+    def test_refusals_are_logged(self):
+        def logged(verb):
+            with open(self.ms.server_log, "rb") as f:
+                lines = f.read().decode("latin-1").splitlines()
+            return [l for l in lines if l.startswith(f"smtpd: refused {verb} from {OUTSIDE}: ")]
+
+        mail_before, rcpt_before = len(logged("MAIL")), len(logged("RCPT"))
+        s = self.smtp()
+        s.ehlo("client.example")
+        self.assertEqual(s.mail("big@example.org", [f"SIZE={DATABYTES + 1}"])[0], 552)
+        self.assertEqual(s.mail("sender@example.org")[0], 250)
+        self.assertEqual(s.rcpt("someone@elsewhere.example")[0], 553)
+        self.assertEqual(s.docmd("RCPT", "TO:<some\x01one@elsewhere.example>")[0], 501)
+        self.assertEqual(s.rcpt(self.rcpt)[0], 250)  # accepted: not logged
+        self.assertEqual(logged("MAIL")[mail_before:], [
+            f"smtpd: refused MAIL from {OUTSIDE}: 552 5.3.4 message size exceeds fixed "
+            "maximum message size; from=<big@example.org> helo=<client.example>"])
+        rcpt = logged("RCPT")[rcpt_before:]
+        self.assertEqual(len(rcpt), 2, rcpt)
+        self.assertEqual(rcpt[0], f"smtpd: refused RCPT from {OUTSIDE}: 553 5.7.1 sorry, that "
+                         "domain isn't in my list of allowed rcpthosts; from=<sender@example.org> "
+                         "to=<someone@elsewhere.example> helo=<client.example>")
+        # Client text is logged without control characters.
+        self.assertRegex(rcpt[1], rf"^smtpd: refused RCPT from {OUTSIDE}: 501 5\.1\.3 [ -~]*; "
+                         r"from=<sender@example\.org> to=<some\?one@elsewhere\.example> "
+                         r"helo=<client\.example>$")
+
     def test_relay_allowed_with_relayclient_from_rules(self):
         s = self.smtp(source="127.0.0.1")
         s.ehlo("client.example")

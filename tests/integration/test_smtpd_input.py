@@ -9,7 +9,7 @@ import time
 import unittest
 
 import support
-from smtp_server import HOST, Dialog, MailSystem, greet
+from smtp_server import HOST, OUTSIDE, WAIT, Dialog, MailSystem, greet
 
 USER = f"mssi{os.getpid() % 100000}"
 DATABYTES = 100000
@@ -149,6 +149,7 @@ class SmtpdInputTest(unittest.TestCase):
     def test_corpus(self):
         self.assertGreaterEqual(len(CASES), 40)
         before = self.ms.new_files()
+        earlier = len(self.ms.smtpd_exit_statuses())  # other tests' sessions
         for name, steps in CASES.items():
             with self.subTest(case=name):
                 self.play(name, steps)
@@ -167,7 +168,7 @@ class SmtpdInputTest(unittest.TestCase):
         with open(files[0], "rb") as f:
             self.assertIn(b"Subject: marker\n\nok\n", f.read())
         self.assertEqual(self.ms.wait_queue_empty(), [])
-        self.assertEqual([s for s in self.ms.smtpd_exit_statuses() if s != 0], [])
+        self.assertEqual([s for s in self.ms.smtpd_exit_statuses()[earlier:] if s != 0], [])
 
     def test_client_that_stops_talking(self):
         self.ms.control("timeoutsmtpd", "1\n")
@@ -188,15 +189,31 @@ class SmtpdInputTest(unittest.TestCase):
         self.assertEqual(set(self.ms.new_files()), set(before))
 
     def test_client_that_leaves_in_the_middle(self):
+        # A message cut off is lost: smtpd logs it and exits 111 (tcpserver: status 28416);
+        # a client leaving between transactions is a normal end, exit 0.
         before = self.ms.new_files()
-        for steps in (data("Subject: half\r\n\r\nno end\r\n"),
-                      envelope() + [("BDAT 100\r\nonly part", None)]):
+        statuses = len(self.ms.smtpd_exit_statuses())
+        sessions = [(data("Subject: half\r\n\r\nno end\r\n"), "DATA", 28416),
+                    (envelope() + [("BDAT 100\r\nonly part", None)], "BDAT", 28416),
+                    (envelope() + [("BDAT 3\r\nabc", ["250 2.0.0"])], "BDAT", 28416),
+                    (envelope(), None, 0)]
+        for steps, _, _ in sessions:
             d = greet(self.ms.port)
             for send, expected in steps:
                 d.send(send)
                 for want in expected or []:
                     self.assertTrue(d.reply()[-1].startswith(want))
             d.close()
+            deadline = time.monotonic() + WAIT
+            while len(self.ms.smtpd_exit_statuses()) == statuses and time.monotonic() < deadline:
+                time.sleep(0.05)
+            statuses += 1
+        self.assertEqual(self.ms.smtpd_exit_statuses()[-4:], [s for _, _, s in sessions])
+        with open(self.ms.server_log, "rb") as f:
+            lost = [l for l in f.read().decode("latin-1").splitlines() if "end of input" in l]
+        self.assertEqual(lost[-3:], [f"smtpd: end of input inside {verb} from {OUTSIDE}; "
+                                     "the message was not accepted"
+                                     for _, verb, _ in sessions[:3]])
         time.sleep(1)
         self.assertEqual(set(self.ms.new_files()), set(before))
         self.assertEqual(self.ms.wait_queue_empty(), [])
