@@ -1,5 +1,6 @@
 // mailctl check: every problem of an install, one line each.
 #include "auto_conf.hpp"
+#include "cdb_tables.hpp"
 #include "commands.hpp"
 #include "control_files.hpp"
 #include "exit_codes.hpp"
@@ -123,6 +124,8 @@ int run_check(std::string const& root, Args const& args)
     check_aliases(root, check_owners, problems);
     check_tls(root, check_owners, problems);
     for (auto& p : check_users(root, check_owners))
+        problems.push_back(std::move(p));
+    for (auto& p : stale_tables(root))
         problems.push_back(std::move(p));
     for (auto const& p : problems)
         std::printf("%s\n", p.c_str());

@@ -32,8 +32,9 @@ constexpr Command kCommands[] = {
         "usage: mailctl check\n"
         "\n"
         "Verifies the install: every control file's syntax and range, the owners and\n"
-        "modes of the tree (queue, alias, control), the aliases, and that the TLS\n"
-        "certificate is valid and matches its key. Prints one line per problem.\n"
+        "modes of the tree (queue, alias, control), the aliases, that the TLS\n"
+        "certificate is valid and matches its key, and that every cdb table holds what\n"
+        "its source gives (else: run mailctl cdb). Prints one line per problem.\n"
         "Exit codes: 0 no problem, 100 problems found, 111 the check could not run.\n",
         run_check },
     { "queue", "list the queued messages, or count them (--stats)",
@@ -146,8 +147,10 @@ constexpr Command kCommands[] = {
         "users/passwd (a yescrypt hash, readable by root and msp only). The password is\n"
         "asked twice on the terminal, or read as one line from standard input with\n"
         "--password-stdin; it is never taken from the command line. A user's own .qmail\n"
-        "files go into domains/DOMAIN/USER/. del removes the user and the mailbox (with\n"
-        "--force when it holds mail). info prints the mailbox path, message count and size.\n"
+        "files go into domains/DOMAIN/USER/: after adding or removing .qmail-EXT there by\n"
+        "hand, run mailctl cdb, or smtpd refuses USER-EXT@DOMAIN. del removes the user and\n"
+        "the mailbox (with --force when it holds mail). info prints the mailbox path,\n"
+        "message count and size.\n"
         "Exit codes: 0 done, 100 usage error or refused, 111 a file could not be written.\n",
         run_user },
     { "alias", "add, delete and list aliases of virtual domains",
@@ -159,6 +162,24 @@ constexpr Command kCommands[] = {
         "existing alias had), as domains/DOMAIN/.qmail-NAME with one &TARGET line each.\n"
         "Exit codes: 0 done, 100 usage error or refused, 111 a file could not be written.\n",
         run_alias },
+    { "cdb", "rebuild every cdb table from its source (users, morercpthosts, tcp rules)",
+        "usage: mailctl cdb\n"
+        "\n"
+        "Rebuilds each table whose source exists, atomically (TABLE.tmp, fsync, rename):\n"
+        "  users/cdb                  from users/assign, as newu\n"
+        "  users/recipients.cdb       from the virtual domains, users, aliases and the\n"
+        "                             users' .qmail-EXT files, as mailctl domain|user|alias\n"
+        "  control/morercpthosts.cdb  from control/morercpthosts (one domain or .domain a\n"
+        "                             line; keys lowercased), as qmail-newmrh\n"
+        "  control/tcp.NAME.cdb       from each control/tcp.NAME, as tcprules\n"
+        "and prints one line per table: `rebuilt users/recipients.cdb (12 keys)'. A table\n"
+        "whose source is missing is kept as it is (a line says so). A running send is told\n"
+        "to reread its controls when a users/ table was rebuilt. Run it after editing one\n"
+        "of these sources by hand; mailctl check reports a table out of date.\n"
+        "Exit codes: 0 done, 100 usage error or a syntax error in a source (stderr names\n"
+        "the file and line; that table is left as it was, the others are rebuilt), 111 a\n"
+        "source could not be read or a table not written.\n",
+        run_cdb },
 };
 
 } // namespace

@@ -39,5 +39,6 @@ int run_status(std::string const& root, Args const& args);
 int run_domain(std::string const& root, Args const& args);
 int run_user(std::string const& root, Args const& args);
 int run_alias(std::string const& root, Args const& args);
+int run_cdb(std::string const& root, Args const& args);
 
 } // namespace admin

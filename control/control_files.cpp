@@ -113,30 +113,6 @@ std::string check_auth_sender(std::string_view line)
     return "";
 }
 
-std::string check_item(ValueKind kind, std::string_view item)
-{
-    switch (kind) {
-    case ValueKind::DomainList:
-        return check_host(item);
-    case ValueKind::RcptHostList:
-        return check_rcpthost(item);
-    case ValueKind::VirtualDomains:
-        return check_virtual_domain(item);
-    case ValueKind::SmtpRoutes:
-        return check_smtp_route(item);
-    case ValueKind::BadMailFrom:
-        return check_bad_mail_from(item);
-    case ValueKind::AuthSenders:
-        return check_auth_sender(item);
-    case ValueKind::Services:
-        if (auto l = parse_listen(item); !l)
-            return std::string(l.error().what) + ": " + std::string(item);
-        return "";
-    default:
-        return "";
-    }
-}
-
 std::vector<std::string> validate_list(ControlFile const& file, std::string_view content)
 {
     auto items = mta::control::parse_lines(content);
@@ -197,6 +173,30 @@ bool is_list(ValueKind kind)
 }
 
 } // namespace
+
+std::string check_item(ValueKind kind, std::string_view item)
+{
+    switch (kind) {
+    case ValueKind::DomainList:
+        return check_host(item);
+    case ValueKind::RcptHostList:
+        return check_rcpthost(item);
+    case ValueKind::VirtualDomains:
+        return check_virtual_domain(item);
+    case ValueKind::SmtpRoutes:
+        return check_smtp_route(item);
+    case ValueKind::BadMailFrom:
+        return check_bad_mail_from(item);
+    case ValueKind::AuthSenders:
+        return check_auth_sender(item);
+    case ValueKind::Services:
+        if (auto l = parse_listen(item); !l)
+            return std::string(l.error().what) + ": " + std::string(item);
+        return "";
+    default:
+        return "";
+    }
+}
 
 std::vector<ControlFile> const& known_control_files()
 {

@@ -39,6 +39,10 @@ struct ControlFile {
 std::vector<ControlFile> const& known_control_files();
 ControlFile const* find_control_file(std::string_view name);
 
+// The problem with one item of a list file of that kind (without "line N: "); "" when
+// there is none.
+std::string check_item(ValueKind kind, std::string_view item);
+
 // Problems with one file's content (already read), without the "control/NAME: " prefix.
 std::vector<std::string> validate_control_content(
     ControlFile const& file, std::string_view content);

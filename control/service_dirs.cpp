@@ -55,7 +55,8 @@ ListenerProgram const* program_for(std::string const& service)
 
 constexpr const char* kDefaultRules
     = "# tcpserver rules for the SMTP services (tcprules format; mailctl init\n"
-      "# compiles them into tcp.smtp.cdb when that is missing, tcprules later).\n"
+      "# compiles them into tcp.smtp.cdb when that is missing; after editing, run\n"
+      "# mailctl cdb).\n"
       "# Clients on this host may relay; everyone else may deliver to our domains.\n"
       "127.0.0.1:allow,RELAYCLIENT=\"\"\n"
       "::1:allow,RELAYCLIENT=\"\"\n"

@@ -3,6 +3,7 @@
 #include "assign.hpp"
 #include "auto_conf.hpp"
 #include "cdb.hpp"
+#include "cdb_tables.hpp"
 #include "domain.hpp"
 #include "fd.hpp"
 #include "passwd.hpp"
@@ -518,25 +519,21 @@ Step VirtualStore::remove_alias(std::string const& local, std::string const& dom
     return {};
 }
 
-Step VirtualStore::write_recipients() const
+Outcome<std::vector<std::pair<std::string, std::string>>> VirtualStore::recipient_records() const
 {
     auto list = domains();
     if (!list)
         return Problem { list.problem() };
-    auto writer = mta::CdbWriter::create(m_root + "/users/recipients.cdb", 0644);
-    if (!writer)
-        return failed("unable to write users/recipients.cdb", writer.error());
+    std::vector<std::pair<std::string, std::string>> out;
     for (auto const& domain : *list) {
         auto c = catchall(domain);
         bool const catches = c && c->kind != Catchall::Kind::bounce;
-        if (auto st = writer->add("@" + domain, catches ? "catchall" : "domain"); !st)
-            return failed("unable to write users/recipients.cdb", st.error());
+        out.emplace_back("@" + domain, catches ? "catchall" : "domain");
         auto names = users(domain);
         if (!names)
             return Problem { names.problem() };
         for (auto const& user : *names) {
-            if (auto st = writer->add(user + "@" + domain, "user"); !st)
-                return failed("unable to write users/recipients.cdb", st.error());
+            out.emplace_back(user + "@" + domain, "user");
             auto files = mta::list_directory(user_dir(user, domain));
             for (auto const& f : files ? *files : std::vector<std::string> {}) {
                 if (f.rfind(".qmail-", 0) != 0 || f.size() == 7)
@@ -547,41 +544,47 @@ Step VirtualStore::write_recipients() const
                     ext.clear();
                 else if (ext.ends_with("-default"))
                     ext.resize(ext.size() - 7);
-                if (auto st = writer->add(user + "-" + ext + "@" + domain, "extension"); !st)
-                    return failed("unable to write users/recipients.cdb", st.error());
+                out.emplace_back(user + "-" + ext + "@" + domain, "extension");
             }
         }
         auto names_a = aliases(domain);
         if (!names_a)
             return Problem { names_a.problem() };
         for (auto const& [alias, targets] : *names_a)
-            if (auto st = writer->add(alias + "@" + domain, "alias"); !st)
-                return failed("unable to write users/recipients.cdb", st.error());
+            out.emplace_back(alias + "@" + domain, "alias");
     }
+    return out;
+}
+
+Outcome<size_t> VirtualStore::write_recipients() const
+{
+    auto records = recipient_records();
+    if (!records)
+        return Problem { records.problem() };
+    auto writer = mta::CdbWriter::create(m_root + "/users/recipients.cdb", 0644);
+    if (!writer)
+        return failed("unable to write users/recipients.cdb", writer.error());
+    for (auto const& [key, kind] : *records)
+        if (auto st = writer->add(key, kind); !st)
+            return failed("unable to write users/recipients.cdb", st.error());
     if (auto st = writer->commit(); !st)
         return failed("unable to write users/recipients.cdb", st.error());
-    return {};
+    return records->size();
+}
+
+void VirtualStore::notify_send() const
+{
+    tell_send(m_root);
 }
 
 Step VirtualStore::rebuild()
 {
-    std::string const assign = m_root + "/users/assign";
-    auto text = read_or_empty(assign);
-    if (!text)
-        return failed("unable to read users/assign", text.error());
-    if (!text->empty()) {
-        auto fd = mta::open_read(assign);
-        if (fd && ::flock(fd->get(), LOCK_EX) == -1)
-            return failed("unable to lock users/assign", mta::Error::from_errno("flock"));
-        auto parsed = mta::assign::parse(*text);
-        if (!parsed.ok())
-            return Problem { "users/assign line " + std::to_string(parsed.line) + ": "
-                + parsed.problem };
-        if (auto st = mta::assign::write_cdb(m_root + "/users/cdb", parsed.entries); !st)
-            return failed("unable to write users/cdb", st.error());
-    }
-    if (auto st = write_recipients(); !st)
-        return st;
+    auto users_cdb = rebuild_users_cdb(m_root);
+    if (users_cdb.state == TableOutcome::State::bad_source
+        || users_cdb.state == TableOutcome::State::failed)
+        return Problem { users_cdb.text };
+    if (auto written = write_recipients(); !written)
+        return Problem { written.problem() };
     tell_send(m_root);
     return {};
 }

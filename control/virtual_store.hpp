@@ -119,6 +119,13 @@ public:
     // then asks a running send to reread virtualdomains (SIGHUP).
     Step rebuild();
 
+    // The records of users/recipients.cdb (key, kind), in the order they are written.
+    Outcome<std::vector<std::pair<std::string, std::string>>> recipient_records() const;
+    // Writes users/recipients.cdb (CdbWriter: .tmp, fsync, rename); the number of keys.
+    Outcome<size_t> write_recipients() const;
+    // SIGHUP to a running send (found through queue/lock/sendmutex); nothing when none runs.
+    void notify_send() const;
+
     std::string domain_dir(std::string const& domain) const;
     std::string user_dir(std::string const& local, std::string const& domain) const;
 
@@ -127,7 +134,6 @@ private:
     Step edit_assign(std::string const& domain, bool add) const;
     Step make_owned_dir(std::string const& path) const;
     Step write_owned_file(std::string const& path, std::string const& text) const;
-    Step write_recipients() const;
 
     std::string m_root;
     uid_t m_uid;
