@@ -90,7 +90,8 @@ std::string check_smtp_route(std::string_view line)
             return p;
         relay = relay.substr(0, port_colon);
     }
-    return check_host(relay);
+    // "key::port": DNS as usual, on another port (remote(8)).
+    return relay.empty() ? "" : check_host(relay);
 }
 
 std::string check_bad_mail_from(std::string_view line)

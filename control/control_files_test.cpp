@@ -35,7 +35,7 @@ TEST_CASE("good control files have no problem", "[control][control_files]")
             "virt.example:virt\nuser@virt2.example:u\n.wild.example:w\n:all\nex.example:\n" },
         { "smtproutes",
             ":relay.example\nx.example:[192.0.2.1]:2525\n.y.example:\nz.example:[IPv6:2001:db8::1]:"
-            "25\n" },
+            "25\nmx.example::2525\n" }, // key::port: DNS as usual, another port
         { "badmailfrom", "spam@example.com\n@spam.example\n" },
         { "bouncefrom", "MAILER-DAEMON\n" },
         { "smtpgreeting", "mail.example.org ESMTP ready\n" },
