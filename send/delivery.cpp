@@ -388,6 +388,17 @@ bool Deliveries::append_bounce(Job& job, std::string const& recipient, std::stri
     return false;
 }
 
+// The next attempt into the channel file's mtime at once, as save_schedule() does for
+// every queued message at exit: mailctl queue shows it while send runs, and after a
+// crash the message keeps its schedule instead of being tried again at once.
+void Deliveries::keep_retry_time(Job const& job)
+{
+    struct timespec const times[2] = { { job.retry, 0 }, { job.retry, 0 } };
+    if (::futimens(job.file.get(), times) == -1)
+        m_log.line("warning: unable to utime " + channel_path(job.channel, job.id)
+            + "; after a crash it would be retried too soon");
+}
+
 void Deliveries::release(std::shared_ptr<Job> const& job, time_t now)
 {
     if (--job->refs == 0)
@@ -400,6 +411,7 @@ void Deliveries::close_job(Job& job, time_t now)
 {
     ChannelState& ch = state(job.channel);
     if (!job.hit_eof || job.unfinished > 0) {
+        keep_retry_time(job);
         ch.queue.push(job.retry, job.id);
         return;
     }

@@ -92,6 +92,7 @@ private:
     bool append_bounce(Job& job, std::string const& recipient, std::string const& report);
     void release(std::shared_ptr<Job> const& job, time_t now);
     void close_job(Job& job, time_t now);
+    void keep_retry_time(Job const& job);
     void spawner_died(ChannelState& ch);
 
     Config const& m_config;

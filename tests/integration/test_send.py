@@ -426,6 +426,12 @@ class SendTest(unittest.TestCase):
         n = self.new_msg(s.log, "a@test.example")
         s.log.wait(r"delivery 1: deferral: temporary_trouble_\(#4.3.0\)/")
         self.assertEqual(self.read("local", n), b"Tbob@test.example\0")
+        # The next attempt (birth + n*n, n >= 10) is in the channel file's mtime at once,
+        # not only when send stops: mailctl queue shows it, and a crash keeps it.
+        due = os.stat(self.path("local", n)).st_mtime
+        self.assertIn(due - int(os.stat(self.path("info", n)).st_mtime), (100, 121))
+        listing = run(self.root, "mailctl", "queue").stdout
+        self.assertIn(time.strftime("next local %Y-%m-%dT%H:%M:%SZ", time.gmtime(due)), listing)
         # The next attempt is 100 s away: nothing happens meanwhile.
         time.sleep(1.0)
         self.assertEqual(len(s.lspawn.commands), 1)
