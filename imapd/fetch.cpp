@@ -193,6 +193,8 @@ void Session::cmd_fetch(std::string const& tag, Cursor& c, bool uid)
     if (!check_sequence(tag, args->set, uid))
         return;
     complete_fetch_items(*args, uid);
+    if (uid && !report_expunges_first(tag))
+        return;
     auto indexes = resolve(args->set, uid);
     // Removals and renames by others since the last look; the view only grows, so the
     // indexes stay valid.
@@ -217,7 +219,7 @@ void Session::cmd_fetch(std::string const& tag, Cursor& c, bool uid)
         send(*line);
         view[i].flags_changed = false;
     }
-    if (gone)
+    if (gone && !uid) // with UIDs: no longer exists, its EXPUNGE comes before the OK
         return tagged(tag, Reply::no, kExpungeIssued);
     if (unreadable)
         return tagged(tag, Reply::no, "[SERVERBUG] unable to read some of the requested messages");

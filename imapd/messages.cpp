@@ -138,26 +138,34 @@ struct Copied {
 
 // Links the messages of source (by index) into target's new/ under fresh names. A file
 // renamed by another program since the last look (flags, new/ to cur/) is followed by its
-// base name. Returns false when a message is gone (removed by another session or program):
-// the links made so far stay in copied, for unlink_copies.
-mta::Result<bool> link_copies(
-    Folder const& source, std::vector<size_t> const& indexes, Folder& target, Copied& copied)
+// base name. A message that is gone (removed by another session or program) is skipped
+// when skip_gone (UID COPY: it no longer exists); else link_copies returns false and the
+// links made so far stay in copied, for unlink_copies.
+mta::Result<bool> link_copies(Folder const& source, std::vector<size_t> const& indexes,
+    Folder& target, Copied& copied, bool skip_gone)
 {
     auto const& view = source.messages();
-    if (std::any_of(indexes.begin(), indexes.end(), [&](size_t i) { return view[i].expunged; }))
+    if (!skip_gone
+        && std::any_of(indexes.begin(), indexes.end(), [&](size_t i) { return view[i].expunged; }))
         return false;
     for (size_t i : indexes) {
         Message const& m = view[i];
+        if (m.expunged)
+            continue;
         std::string const letters = target_letters(m.flags, source, target);
         std::string const fresh = unique_name();
         std::string const to = target.dir() + "/new/" + fresh;
         bool linked = ::link(source.path_of(m).c_str(), to.c_str()) == 0;
-        for (int attempt = 0; !linked && attempt < 2 && errno == ENOENT; ++attempt) {
+        bool gone = false;
+        for (int attempt = 0; !linked && !gone && attempt < 2 && errno == ENOENT; ++attempt) {
             auto found = source.find_file(m.base);
-            if (!found)
-                return false;
-            linked = ::link(found->c_str(), to.c_str()) == 0;
+            gone = !found;
+            linked = found && ::link(found->c_str(), to.c_str()) == 0;
         }
+        if (gone && skip_gone)
+            continue;
+        if (gone)
+            return false;
         if (!linked)
             return mta::Error::from_errno("unable to copy message");
         copied.added.emplace_back(fresh, letters);
@@ -373,6 +381,20 @@ bool Session::check_sequence(std::string const& tag, SeqSet const& set, bool uid
     return false;
 }
 
+// UID FETCH, STORE, COPY and MOVE: a UID that no longer exists is simply not there (RFC
+// 3501 6.4.8, RFC 9051 6.4.9), and EXPUNGE responses are allowed during these commands.
+// The removals by others since the last look are reported first, so that the message
+// numbers of the answer agree with the client's. False after the answer when the
+// selected mailbox went away meanwhile.
+bool Session::report_expunges_first(std::string const& tag)
+{
+    report_updates(true);
+    if (m_folder)
+        return true;
+    tagged(tag, Reply::no, "the selected mailbox was deleted or renamed");
+    return false;
+}
+
 // The folder that APPEND or COPY writes to; nullopt after the NO answer.
 std::optional<Folder> Session::open_target(std::string const& tag, std::string const& name)
 {
@@ -453,6 +475,8 @@ void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
         return tagged(tag, Reply::bad, "invalid flag, or more than 26 keywords in this mailbox");
     if (args->unchanged_since)
         m_condstore = true;
+    if (uid && !report_expunges_first(tag))
+        return;
     auto const indexes = resolve(args->set, uid);
     (void)m_folder->sync(); // others' flag changes and removals, before adding to the flags
     auto const& view = m_folder->messages();
@@ -474,9 +498,11 @@ void Session::cmd_store(std::string const& tag, Cursor& c, bool uid)
     if (!modified.empty())
         return tagged(tag, Reply::ok,
             "[MODIFIED " + uid_list(modified) + "] conditional STORE failed for some");
-    // RFC 2180 4.2: the flags of the others are set; NO unless .SILENT.
-    bool const gone = std::any_of(
-        indexes.begin(), indexes.end(), [&](size_t i) { return m_folder->messages()[i].expunged; });
+    // RFC 2180 4.2: the flags of the others are set; NO unless .SILENT. With UIDs, a
+    // message that is gone no longer exists: its EXPUNGE comes before the OK.
+    bool const gone = !uid && std::any_of(indexes.begin(), indexes.end(), [&](size_t i) {
+        return m_folder->messages()[i].expunged;
+    });
     if (gone && !args->silent)
         return tagged(tag, Reply::no, kExpungeIssued);
     tagged(tag, Reply::ok, uid ? "UID STORE completed" : "STORE completed");
@@ -495,11 +521,16 @@ void Session::cmd_copy(std::string const& tag, Cursor& c, bool uid, bool move)
     auto target = open_target(tag, *name);
     if (!target)
         return;
+    if (uid && !report_expunges_first(tag))
+        return;
     auto const indexes = resolve(*set, uid);
     (void)m_folder->sync(); // removals and renames by others since the last look
-    // RFC 3501 6.4.7: all or nothing. A message removed meanwhile fails the whole COPY.
+    // RFC 3501 6.4.7: all or nothing. A message removed meanwhile fails the whole COPY by
+    // sequence number; UID COPY copies all the messages that still exist (its EXPUNGE
+    // responses tell the client which are gone), and with none left copies nothing and
+    // answers OK without COPYUID (whose UID sets are never empty, RFC 4315).
     Copied copied;
-    auto linked = link_copies(*m_folder, indexes, *target, copied);
+    auto linked = link_copies(*m_folder, indexes, *target, copied, uid);
     if (!linked || !*linked) {
         unlink_copies(*target, copied);
         if (!linked)

@@ -36,9 +36,10 @@ struct Config {
 // The capabilities of the authenticated state.
 std::string capabilities();
 
-// The answer to FETCH, STORE, COPY or MOVE naming a message that the client still knows
-// (its EXPUNGE not yet sent) but whose file another session or program removed (RFC 2180
-// section 4, RFC 5530 EXPUNGEISSUED).
+// The answer to FETCH, STORE, COPY or MOVE by sequence number naming a message that the
+// client still knows (its EXPUNGE not yet sent) but whose file another session or program
+// removed (RFC 2180 section 4, RFC 5530 EXPUNGEISSUED). The UID forms report the EXPUNGE
+// instead and handle the messages that still exist.
 inline constexpr char kExpungeIssued[]
     = "[EXPUNGEISSUED] some of the requested messages no longer exist";
 
@@ -106,6 +107,7 @@ private:
     void cmd_check(std::string const& tag, Cursor& c);
     std::vector<size_t> resolve(SeqSet const& set, bool uid) const;
     bool check_sequence(std::string const& tag, SeqSet const& set, bool uid);
+    bool report_expunges_first(std::string const& tag);
     std::optional<Folder> open_target(std::string const& tag, std::string const& name);
     void complete_fetch_items(FetchArgs& args, bool uid);
     void mark_seen(

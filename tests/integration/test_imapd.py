@@ -471,11 +471,10 @@ class ImapdTest(unittest.TestCase):
         lines = b.command(b"b4", b"FETCH 1:* (UID)")
         self.assertFalse(any(l.endswith(b" EXPUNGE\r\n") for l in lines), lines)
         self.assertTrue(lines[-1].startswith(b"b4 NO [EXPUNGEISSUED] "), lines)
-        lines = b.command(b"b5", b"UID FETCH 1:* (FLAGS)")
-        self.assertIn(b"* 1 EXPUNGE\r\n", lines)
-        self.assertTrue(lines[-1].startswith(b"b5 NO [EXPUNGEISSUED] "), lines)
-        lines = b.command(b"b6", b"UID FETCH 1:* (FLAGS)")
-        self.assertEqual(lines[-1], b"b6 OK UID FETCH completed\r\n")
+        lines = b.command(b"b5", b"UID FETCH 1:* (FLAGS)")  # EXPUNGE first, then the rest
+        self.assertEqual(lines[0], b"* 1 EXPUNGE\r\n", lines)
+        self.assertEqual(len([l for l in lines if b" FETCH (" in l]), 2, lines)
+        self.assertEqual(lines[-1], b"b5 OK UID FETCH completed\r\n")
 
     def test_idle_reports_a_delivery_within_a_second(self):
         self.deliver(plain("first"))
@@ -576,9 +575,10 @@ class ImapdTest(unittest.TestCase):
 
     def test_messages_removed_by_another_program_are_not_reported_as_done(self):
         """A message the client still knows but whose file another program removed (POP3
-        DELE, another session's EXPUNGE): COPY and MOVE copy nothing and answer NO, FETCH
-        and STORE answer NO after doing the rest (RFC 2180 4.1.2, 4.2, RFC 5530
-        EXPUNGEISSUED); a message merely renamed by another program still works."""
+        DELE, another session's EXPUNGE): COPY and MOVE by number copy nothing and answer NO,
+        FETCH and STORE answer NO after doing the rest (RFC 2180 4.1.2, 4.2, RFC 5530
+        EXPUNGEISSUED); the UID forms send the EXPUNGE first, handle the rest and answer OK;
+        a message merely renamed by another program still works."""
         for i in range(4):
             self.deliver(plain(f"v{i}"))
         m = self.connect()
@@ -621,15 +621,59 @@ class ImapdTest(unittest.TestCase):
         self.assertEqual(sorted(self.files(".Archive").values()), ["F", "S"])
         self.assertEqual(m.noop()[0], "OK")
         self.assertEqual(m.response("EXPUNGE"), ("EXPUNGE", [b"3"]))
-        # UID COPY of a UID the client still knows whose file is gone: NO too, and the
-        # EXPUNGE comes with it; then the rest copies.
-        os.unlink(os.path.join(cur, base1 + ":2,S"))
-        self.assertEqual(m.uid("COPY", "2:3", "Archive"),
-                         ("NO", [gone + b", nothing was copied"]))
-        self.assertEqual(len(self.files(".Archive")), 2)
-        self.assertEqual(m.response("EXPUNGE"), ("EXPUNGE", [b"1"]))
-        self.assertEqual(m.uid("COPY", "2:3", "Archive")[0], "OK")
-        self.assertEqual(len(self.files(".Archive")), 3)
+        # The UID forms: a UID that no longer exists is simply not there (RFC 3501 6.4.8,
+        # RFC 9051 6.4.9); its EXPUNGE comes first in the same response, then the others
+        # are handled and the answer is OK, like Dovecot (mbsync's UID FETCH 1:*).
+        for i in range(4, 8):
+            self.deliver(plain(f"v{i}"))  # UIDs 5 to 8
+        r = self.raw()
+        self.assertIn(b"* 6 EXISTS\r\n", r.command(b"r1", b"SELECT INBOX"))  # UIDs 2 3 5:8
+        files = {}
+        for name in os.listdir(cur):
+            with open(os.path.join(cur, name), "rb") as f:
+                files[re.search(rb"Subject: (v\d)", f.read()).group(1)] = name
+
+        def fetched_uids(lines):
+            return [int(re.search(rb"UID (\d+)", l).group(1)) for l in lines if b" FETCH (" in l]
+
+        os.unlink(os.path.join(cur, files[b"v4"]))  # 3, UID 5
+        lines = r.command(b"r2", b"UID FETCH 1:* (UID FLAGS)")
+        self.assertEqual(lines[0], b"* 3 EXPUNGE\r\n", lines)
+        self.assertEqual(fetched_uids(lines), [2, 3, 6, 7, 8], lines)
+        self.assertIn(b"* 3 FETCH (UID 6 FLAGS (", b"".join(lines))  # numbers after it
+        self.assertEqual(lines[-1], b"r2 OK UID FETCH completed\r\n")
+        os.unlink(os.path.join(cur, files[b"v5"]))  # now 3, UID 6
+        lines = r.command(b"r3", b"UID STORE 3:* +FLAGS (\\Seen)")
+        self.assertEqual(lines[0], b"* 3 EXPUNGE\r\n", lines)
+        self.assertEqual(fetched_uids(lines), [3, 7, 8], lines)
+        self.assertEqual(lines[-1], b"r3 OK UID STORE completed\r\n")
+        self.assertIn("S", self.files()[files[b"v7"].split(":")[0]])
+        os.unlink(os.path.join(cur, files[b"v6"].split(":")[0] + ":2,S"))  # now 3, UID 7
+        lines = r.command(b"r4", b"UID COPY 1:* Archive")
+        self.assertEqual(lines[0], b"* 3 EXPUNGE\r\n", lines)
+        self.assertRegex(lines[-1], rb"^r4 OK \[COPYUID \d+ 2:3,8 3:5\] UID COPY completed\r\n$")
+
+        def subjects(folder):
+            out = []
+            for sub in ("new", "cur"):
+                for name in os.listdir(os.path.join(self.maildir, folder, sub)):
+                    with open(os.path.join(self.maildir, folder, sub, name), "rb") as f:
+                        out.append(re.search(rb"Subject: (v\d)", f.read()).group(1))
+            return sorted(out)
+
+        self.assertEqual(subjects(".Archive"), [b"v1", b"v1", b"v2", b"v2", b"v7"])
+        os.unlink(os.path.join(cur, files[b"v7"].split(":")[0] + ":2,S"))  # now 3, UID 8
+        lines = r.command(b"r5", b"UID MOVE 3:* Trash")
+        self.assertEqual(lines[0], b"* 3 EXPUNGE\r\n", lines)
+        self.assertRegex(b"".join(lines[1:]),
+                         rb"^\* OK \[COPYUID \d+ 3 1\] moved\r\n\* 2 EXPUNGE\r\n"
+                         rb"r5 OK UID MOVE completed\r\n$")
+        self.assertEqual(subjects(".Trash"), [b"v2"])
+        os.unlink(os.path.join(cur, base1 + ":2,S"))  # 1, UID 2: nothing left to copy
+        lines = r.command(b"r6", b"UID COPY 2 Archive")
+        self.assertEqual(lines, [b"* 1 EXPUNGE\r\n", b"r6 OK UID COPY completed\r\n"])
+        self.assertEqual(len(subjects(".Archive")), 5)
+        self.assertEqual(self.files(), {})
 
     def test_a_read_only_session_follows_a_move_from_new_to_cur(self):
         self.deliver(plain("n0"))
@@ -872,6 +916,69 @@ class ImapdTest(unittest.TestCase):
         self.assertEqual(far_messages(), far)
         self.assertEqual({k: "".join(c for c in v if c.isupper()) for k, v in near_messages().items()},
                          far)
+
+    def test_mbsync_sync_while_a_message_is_removed_behind_imapd(self):
+        """A POP3 client removes a message between mbsync's SELECT and its UID FETCH 1:N:
+        the sync succeeds with the others (mbsync failed when that FETCH answered NO)."""
+        for i in range(3):
+            self.deliver(plain(f"s{i}"))
+        new = os.path.join(self.maildir, "new")
+        for name in os.listdir(new):
+            with open(os.path.join(new, name), "rb") as f:
+                if b"Subject: s1\n" in f.read():
+                    victim = name
+        near = tempfile.mkdtemp(prefix="near-", dir=self.base)
+        proxy = os.path.join(near, "proxy.py")
+        # The tunnel: imapd's input passes through this; before the first UID FETCH is
+        # passed on (what came before it given 0.3 s to be answered), victim goes. Its
+        # input is read with select (imapd makes the shared socket non-blocking), and it
+        # ends with imapd (mbsync waits for the tunnel to close).
+        with open(proxy, "w") as f:
+            f.write("import os, select, subprocess, sys, time\n"
+                    "maildir, base, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]\n"
+                    "p = subprocess.Popen(cmd, stdin=subprocess.PIPE)\n"
+                    "while p.poll() is None:\n"
+                    "    if not select.select([0], [], [], 0.1)[0]:\n"
+                    "        continue\n"
+                    "    try:\n"
+                    "        data = os.read(0, 65536)\n"
+                    "    except BlockingIOError:\n"
+                    "        continue\n"
+                    "    if not data:\n"
+                    "        break\n"
+                    "    at = data.find(b'UID FETCH')\n"
+                    "    if base and at >= 0:\n"
+                    "        p.stdin.write(data[:data.rfind(b'\\n', 0, at) + 1])\n"
+                    "        p.stdin.flush()\n"
+                    "        time.sleep(0.3)\n"
+                    "        for sub in ('new', 'cur'):\n"
+                    "            for n in os.listdir(os.path.join(maildir, sub)):\n"
+                    "                if n.startswith(base):\n"
+                    "                    os.unlink(os.path.join(maildir, sub, n))\n"
+                    "        data, base = data[data.rfind(b'\\n', 0, at) + 1:], ''\n"
+                    "    p.stdin.write(data)\n"
+                    "    p.stdin.flush()\n"
+                    "p.stdin.close()\n"
+                    "sys.exit(p.wait())\n")
+        tunnel = " ".join(["cd", self.home, "&&", "exec", "python3", proxy, self.maildir,
+                           victim, *self.command("Maildir")])
+        rc = os.path.join(near, "mbsyncrc")
+        with open(rc, "w") as f:
+            f.write(f'FSync no\n\nIMAPAccount acc\nTunnel "{tunnel}"\n\n'
+                    f"IMAPStore far\nAccount acc\n\n"
+                    f"MaildirStore near\nPath {near}/\nInbox {near}/INBOX\n\n"
+                    f"Channel ch\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Both\n"
+                    f"SyncState *\nSync All\nExpunge Both\n")
+        proc = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, text=True,
+                              env=self.env(), timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        pulled = []
+        for sub in ("new", "cur"):
+            for name in os.listdir(os.path.join(near, "INBOX", sub)):
+                with open(os.path.join(near, "INBOX", sub, name), "rb") as f:
+                    pulled.append(re.search(rb"Subject: (.*)", f.read()).group(1))
+        self.assertEqual(sorted(pulled), [b"s0", b"s2"])
+        self.assertEqual(len(self.files()), 2)
 
     def test_concurrent_sessions_and_deliveries_agree_on_uids(self):
         """Three sessions poll while deliveries and flag changes run in parallel: every
