@@ -226,6 +226,8 @@ std::variant<Config, ConfigError> load_config(
     auto me = controls.line("me");
     auto greeting = controls.line("smtpgreeting");
     auto localiphost = controls.line("localiphost");
+    if (me && me->empty()) // no host name to greet with: as bad as no file
+        controls.fail("me", mta::Error::plain("the file is empty"));
     if (!controls.failed() && !me && !greeting)
         controls.fail("me", mta::Error { ENOENT, "unable to open for reading" });
     config.me = me.value_or(greeting.value_or(""));

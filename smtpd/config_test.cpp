@@ -126,6 +126,10 @@ TEST_CASE("smtpd config: failures", "[smtpd][config]")
     auto got = load_config(dir.path(), options, env.getter());
     REQUIRE(std::holds_alternative<ConfigError>(got));
     CHECK(std::get<ConfigError>(got).path == dir.path() + "/control/me");
+    dir.write("control/me", "\n"); // empty: no name to greet with, as bad as none
+    got = load_config(dir.path(), options, env.getter());
+    REQUIRE(std::holds_alternative<ConfigError>(got));
+    CHECK(std::get<ConfigError>(got).path == dir.path() + "/control/me");
     dir.write("control/me", "mx.example.org\n");
     dir.write("control/timeoutsmtpd", "soon\n");
     got = load_config(dir.path(), options, env.getter());
