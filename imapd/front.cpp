@@ -2,6 +2,7 @@
 
 #include "buffer.hpp"
 #include "exit_codes.hpp"
+#include "front_policy.hpp"
 #include "log.hpp"
 #include "login.hpp"
 #include "login_front.hpp"
@@ -17,39 +18,13 @@ namespace imapd {
 
 namespace {
 
+using mta::login::bye;
 using mta::login::FrontConnection;
 using mta::login::FrontSetup;
+using mta::login::set_up_or_exit;
+using mta::login::start_tls_or_exit;
 
 constexpr int kPreLoginTimeoutMs = 5 * 60 * 1000;
-
-[[noreturn]] void bye(FrontConnection& c, int code)
-{
-    c.finish();
-    _exit(code);
-}
-
-void start_tls(FrontConnection& c, mta::tls::Context const& ctx)
-{
-    if (auto st = c.start_tls(ctx); !st)
-        mta::log::fatal(
-            mta::kExitOk, "TLS handshake failed: " + mta::login::tls_error_text(st.error()));
-}
-
-// The install root and control/tls (lib/login_front.hpp); with implicit TLS, the handshake.
-FrontSetup set_up(FrontConnection& c, bool implicit_tls)
-{
-    auto setup = mta::login::set_up_front();
-    if (!setup)
-        mta::log::fatal(mta::kExitTemp, "unable to find the install root", setup.error());
-    if (!setup->tls_problem.empty())
-        mta::log::warn("no TLS: " + setup->tls_problem);
-    if (implicit_tls) {
-        if (!setup->tls)
-            mta::log::fatal(mta::kExitTemp, "no usable control/tls/cert.pem for implicit TLS");
-        start_tls(c, *setup->tls);
-    }
-    return std::move(*setup);
-}
 
 // The answer to the login, then bytes to and from the session until the end.
 [[noreturn]] void logged_in(FrontConnection& c, std::string const& tag)
@@ -115,7 +90,7 @@ bool carry_out(FrontConnection& c, Login& login, LoginStep const& step, FrontSet
         if (!c.out.flush())
             bye(c, mta::kExitOk);
         c.in.discard_buffered(); // nothing sent before TLS counts after it
-        start_tls(c, *setup.tls);
+        start_tls_or_exit(c, *setup.tls);
         login.tls_started();
         return false;
     }
@@ -129,7 +104,7 @@ bool carry_out(FrontConnection& c, Login& login, LoginStep const& step, FrontSet
 int run_front(bool implicit_tls)
 {
     FrontConnection c(kPreLoginTimeoutMs);
-    FrontSetup const setup = set_up(c, implicit_tls);
+    FrontSetup const setup = set_up_or_exit(c, implicit_tls);
     Login login(LoginPolicy { setup.tls.has_value(), setup.loopback, implicit_tls });
     if (!c.out.put("* OK [CAPABILITY " + login.capabilities() + "] mail-suite IMAP ready\r\n")
         || !c.out.flush())

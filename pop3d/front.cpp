@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "control.hpp"
 #include "exit_codes.hpp"
+#include "front_policy.hpp"
 #include "log.hpp"
 #include "login.hpp"
 #include "login_front.hpp"
@@ -19,37 +20,11 @@ namespace pop3d {
 
 namespace {
 
+using mta::login::bye;
 using mta::login::FrontConnection;
 using mta::login::FrontSetup;
-
-[[noreturn]] void bye(FrontConnection& c, int code)
-{
-    c.finish();
-    _exit(code);
-}
-
-void start_tls(FrontConnection& c, mta::tls::Context const& ctx)
-{
-    if (auto st = c.start_tls(ctx); !st)
-        mta::log::fatal(
-            mta::kExitOk, "TLS handshake failed: " + mta::login::tls_error_text(st.error()));
-}
-
-// The install root and control/tls (lib/login_front.hpp); with implicit TLS, the handshake.
-FrontSetup set_up(FrontConnection& c, bool implicit_tls)
-{
-    auto setup = mta::login::set_up_front();
-    if (!setup)
-        mta::log::fatal(mta::kExitTemp, "unable to find the install root", setup.error());
-    if (!setup->tls_problem.empty())
-        mta::log::warn("no TLS: " + setup->tls_problem);
-    if (implicit_tls) {
-        if (!setup->tls)
-            mta::log::fatal(mta::kExitTemp, "no usable control/tls/cert.pem for implicit TLS");
-        start_tls(c, *setup->tls);
-    }
-    return std::move(*setup);
-}
+using mta::login::set_up_or_exit;
+using mta::login::start_tls_or_exit;
 
 std::string greeting(std::string const& root)
 {
@@ -111,7 +86,7 @@ void carry_out(FrontConnection& c, Login& login, Step const& step, FrontSetup co
         if (!c.out.flush())
             bye(c, 0);
         c.in.discard_buffered(); // RFC 2595: nothing sent before TLS counts after it
-        start_tls(c, *setup.tls);
+        start_tls_or_exit(c, *setup.tls);
         login.tls_started();
         return;
     }
@@ -124,7 +99,7 @@ void carry_out(FrontConnection& c, Login& login, Step const& step, FrontSetup co
 int run_front(bool implicit_tls)
 {
     FrontConnection c(kIdleTimeoutMs);
-    FrontSetup const setup = set_up(c, implicit_tls);
+    FrontSetup const setup = set_up_or_exit(c, implicit_tls);
     Login login(Policy { setup.tls.has_value(), setup.loopback, implicit_tls });
     if (!c.out.put(greeting(setup.root)) || !c.out.flush())
         bye(c, 0);
