@@ -110,7 +110,7 @@ std::string deliver(Config const& config, int message_fd, TlsClient& tls)
             problems += describe(target) + ": skipped, recently unreachable (tcpto)\n";
             continue;
         }
-        SessionParams params { config, target, message_fd, *facts, true, require_tls, tls };
+        SessionParams params { config, target, message_fd, *facts, true, {}, require_tls, tls };
         for (int round = 0; round < 2; ++round) {
             auto fd = connect_tcp(target.ip, targets.port, config.timeoutconnect * 1000);
             tcpto.record(target.ip, !fd && fd.error().errnum == ETIMEDOUT);
@@ -127,6 +127,7 @@ std::string deliver(Config const& config, int message_fd, TlsClient& tls)
                 break;
             }
             params.offer_tls = false; // the handshake failed: once more in plaintext
+            params.tls_failure = a.tls_failure;
         }
     }
     if (tls_refused)

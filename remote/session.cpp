@@ -14,6 +14,28 @@ std::string said(Reply const& r)
     return "Remote host said: " + r.text + "\n";
 }
 
+// Text for the TLS note: one line, no runs of blanks.
+std::string one_line(std::string_view text)
+{
+    std::string out;
+    for (char c : text) {
+        bool const blank = c == '\n' || c == '\r' || c == ' ' || c == '\t';
+        if (blank && (out.empty() || out.back() == ' '))
+            continue;
+        out += blank ? ' ' : c;
+    }
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return out;
+}
+
+// "what: strerror" of a failed handshake, and OpenSSL's words when it has any.
+std::string tls_failure_text(mta::Error e)
+{
+    std::string const ssl = mta::tls::last_error_text();
+    return ssl.empty() ? e.text() : e.text() + ": " + ssl;
+}
+
 std::string record(char letter, std::string const& text)
 {
     std::string out(1, letter);
@@ -73,6 +95,9 @@ public:
         , m_in(m_fd.get(), p.config.timeoutremote * 1000)
         , m_out(m_fd.get(), p.config.timeoutremote * 1000)
         , m_name(describe(p.target))
+        , m_tls_note(p.tls_failure.empty()
+                  ? "TLS: none.\n"
+                  : "TLS: none (STARTTLS failed: " + one_line(p.tls_failure) + ").\n")
     {
     }
     Conversation(Conversation const&) = delete;
@@ -105,7 +130,7 @@ private:
     std::optional<mta::tls::Session> m_tls;
     std::string m_name;
     std::string m_records; // recipient records so far
-    std::string m_tls_note = "TLS: none.\n";
+    std::string m_tls_note;
     bool m_after_dot = false;
 };
 
@@ -136,19 +161,19 @@ Attempt Conversation::died(mta::Error e)
     if (m_after_dot)
         text += "Possible duplicate! ";
     text += "(#4.4.2)\n(" + e.text() + ")\n";
-    return Attempt { Attempt::End::done, m_records + record('Z', text + m_tls_note), {} };
+    return Attempt { Attempt::End::done, m_records + record('Z', text + m_tls_note), {}, {} };
 }
 
 Attempt Conversation::finish(char letter, std::string const& text)
 {
     quit();
-    return Attempt { Attempt::End::done, m_records + record(letter, text + m_tls_note), {} };
+    return Attempt { Attempt::End::done, m_records + record(letter, text + m_tls_note), {}, {} };
 }
 
 Attempt Conversation::next(std::string problem)
 {
     quit();
-    return Attempt { Attempt::End::next, {}, std::move(problem) };
+    return Attempt { Attempt::End::next, {}, std::move(problem), {} };
 }
 
 std::optional<Attempt> Conversation::greet(Extensions& ext)
@@ -183,6 +208,7 @@ std::optional<Attempt> Conversation::starttls(Extensions& ext)
     if (r->code != 220) {
         if (required)
             return next(m_name + " refused STARTTLS: " + r->text);
+        m_tls_note = "TLS: none (STARTTLS refused: " + one_line(r->text) + ").\n";
         return std::nullopt;
     }
     m_in.discard_buffered();
@@ -200,18 +226,20 @@ std::optional<Attempt> Conversation::starttls(Extensions& ext)
 // The TLS handshake after the 220 to STARTTLS, and its note; nullopt when it holds.
 std::optional<Attempt> Conversation::handshake(bool required)
 {
+    auto const end = required ? Attempt::End::next : Attempt::End::plaintext;
     auto ctx = m_p.tls.get();
-    if (!ctx)
-        return Attempt { required ? Attempt::End::next : Attempt::End::plaintext, {},
-            "no TLS client context: " + ctx.error().text() + " " + mta::tls::last_error_text() };
+    if (!ctx) {
+        std::string why = "no TLS client context: " + tls_failure_text(ctx.error());
+        return Attempt { end, {}, why, why };
+    }
     std::string const sni
         = m_p.target.host.starts_with('[') ? m_p.target.ip.to_string() : m_p.target.host;
     auto s = mta::tls::Session::connect(
         **ctx, m_fd.get(), m_fd.get(), sni, m_p.config.timeoutremote * 1000);
-    if (!s)
-        return Attempt { required ? Attempt::End::next : Attempt::End::plaintext, {},
-            "TLS handshake with " + m_name + " failed: " + s.error().text() + " "
-                + mta::tls::last_error_text() };
+    if (!s) {
+        std::string const why = tls_failure_text(s.error());
+        return Attempt { end, {}, "TLS handshake with " + m_name + " failed: " + why, why };
+    }
     m_tls.emplace(std::move(*s));
     m_in.set_timeout(0);
     m_in.set_read_fn(m_tls->read_fn());
@@ -334,7 +362,8 @@ Attempt Conversation::data()
             continue;
         if (n == -1)
             return Attempt { Attempt::End::done,
-                m_records + record('Z', "Unable to read message. (#4.3.0)\n"), {} };
+                m_records + record('Z', "Unable to read message. (#4.3.0)\n" + m_tls_note), {},
+                {} };
         if (n == 0)
             break;
         offset += n;

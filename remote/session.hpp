@@ -9,7 +9,9 @@
 // failures: qmail-remote does not try the next exchanger once one answered), "next" when
 // this exchanger cannot be used but another may (verified TLS required and not offered
 // or not verified), or "plaintext" when an opportunistic TLS handshake failed: the
-// caller connects again without STARTTLS. problem says why, in one line.
+// caller connects again without STARTTLS and passes tls_failure on, so that the last line
+// of the retry's texts says "TLS: none (STARTTLS failed: REASON)." problem says why, in
+// one line.
 #pragma once
 
 #include "config.hpp"
@@ -50,6 +52,7 @@ struct SessionParams {
     int message_fd;
     MessageFacts facts;
     bool offer_tls; // false on the plaintext retry after a failed handshake
+    std::string tls_failure; // on that retry: why the handshake failed (for the TLS note)
     bool require_tls; // control/tlsdestinations
     TlsClient& tls;
 };
@@ -58,6 +61,7 @@ struct Attempt {
     enum class End { done, next, plaintext } end = End::done;
     std::string records;
     std::string problem;
+    std::string tls_failure; // plaintext: why the handshake failed, for the retry's note
 };
 
 Attempt converse(mta::Fd fd, SessionParams const& params);

@@ -57,7 +57,7 @@ mta::Result<Reply> read_reply(mta::Reader& in)
         if (!got)
             return got.error();
         if (*got == mta::LineStatus::eof || *got == mta::LineStatus::partial)
-            return mta::Error { EPIPE, "connection closed" };
+            return mta::Error::plain("connection closed");
         if (*got == mta::LineStatus::too_long)
             if (auto st = in.skip_line(); !st)
                 return st.error();

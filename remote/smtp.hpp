@@ -9,7 +9,8 @@
 //     std::string wire;
 //     enc.feed(chunk, wire);  ...  enc.finish(wire);  // CRLF, dot-stuffing, ".\r\n"
 //
-// read_reply's errors are the Reader's (EOF is Error{EPIPE, "connection closed"}).
+// read_reply's errors are the Reader's; the end of the input is
+// Error::plain("connection closed") (nothing failed, so no errno text follows).
 #pragma once
 
 #include "buffer.hpp"

@@ -49,6 +49,19 @@ std::optional<std::string> exit_failure(mta::ExitStatus status)
     return std::nullopt;
 }
 
+// The last line of a message record's text when it is remote's TLS note ("TLS: ...\n").
+std::string_view tls_note(std::string_view message)
+{
+    std::string_view text = message.substr(1);
+    if (text.ends_with('\n'))
+        text.remove_suffix(1);
+    size_t const nl = text.rfind('\n');
+    std::string_view last = nl == std::string_view::npos ? text : text.substr(nl + 1);
+    if (!last.starts_with("TLS: "))
+        return {};
+    return message.substr(1 + (nl == std::string_view::npos ? 0 : nl + 1));
+}
+
 } // namespace
 
 std::string map_records(std::string_view output)
@@ -74,6 +87,8 @@ std::string map_records(std::string_view output)
     out += first.substr(1);
     if (rank(message[0]) <= rank(verdict))
         out += message.substr(1);
+    else
+        out += tls_note(message); // a better message record: its TLS note only
     return out;
 }
 

@@ -34,7 +34,9 @@ namespace rspawn {
 // remote's records (each "letter text NUL"; the last one may lack its NUL when the output
 // was cut) as one result: the first record decides the letter (r: the message record's,
 // s: Z, h: D, K/Z/D: itself); the text is the first record's, followed by the message
-// record's when that is not better than the verdict (K > Z > D).
+// record's when that is not better than the verdict (K > Z > D), else by the message
+// record's last line when it is the TLS note ("TLS: ..."), so that every result ends
+// with it, a recipient refused in a transaction that went on for others too.
 std::string map_records(std::string_view output);
 
 std::string report_remote(mta::ExitStatus status, std::string_view output);

@@ -92,6 +92,28 @@ TEST_CASE("a group's records give each recipient its own result", "[rspawn][grou
             == std::vector<std::string> { rspawn::map_records(out) });
 }
 
+TEST_CASE("every recipient's result ends with remote's TLS note", "[rspawn][group]")
+{
+    std::string const tls = "TLS: TLSv1.3 TLS_AES_256_GCM_SHA384, certificate verified.\n";
+    std::string const ok = "Kmx[1.2.3.4] accepted message.\nRemote host said: 250 ok\n" + tls;
+    std::string const no = "mx[1.2.3.4] does not like recipient.\nRemote host said: 550 no\n";
+    std::string const later = "mx[1.2.3.4] does not like recipient.\nRemote host said: 451 no\n";
+    CHECK(rspawn::map_group_records("r\0h"s + no + '\0' + 's' + later + '\0' + ok + '\0', 3)
+        == std::vector<std::string> { ok, "D" + no + tls, "Z" + later + tls });
+    // A lone refused recipient: the whole "Giving up" record, its note once.
+    CHECK(rspawn::map_records("h"s + no + '\0' + "DGiving up on mx[1.2.3.4].\n" + tls + '\0')
+        == "D" + no + "Giving up on mx[1.2.3.4].\n" + tls);
+    // A Z after the dot is not better than an s: appended whole, note included.
+    std::string const died = "Zmx[1.2.3.4] failed after I sent the message.\nRemote host said: "
+                             "451 later\nTLS: none (STARTTLS failed: TLS handshake failed).\n";
+    CHECK(rspawn::map_group_records("h"s + no + '\0' + 's' + later + '\0' + "r\0"s + died + '\0', 3)
+        == std::vector<std::string> {
+            "D" + no + died.substr(died.find("TLS: ")), "Z" + later + died.substr(1), died });
+    // A message record without a note (remote could not read the message): nothing added.
+    CHECK(rspawn::map_records("h"s + no + '\0' + "ZUnable to read message. (#4.3.0)\n\0")
+        == "D" + no);
+}
+
 TEST_CASE("a group is delivered to its one domain", "[rspawn][group]")
 {
     auto c = rspawn::group_config("/ms", "s@x", { "a@X.example", "b@x.EXAMPLE", "c@d@x.example" });

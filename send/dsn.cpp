@@ -95,6 +95,99 @@ std::string folded_field(std::string_view name, std::string_view value)
     return out + "\n";
 }
 
+bool three_digits(std::string_view line)
+{
+    return line.size() >= 3 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]);
+}
+
+// The length of the well-formed UTF-8 sequence at pos (no overlong forms, surrogates or
+// code points above U+10FFFF), or 0.
+size_t utf8_length(std::string_view text, size_t pos)
+{
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    unsigned char const c = byte(pos);
+    size_t const n = c < 0x80    ? 1
+        : c >= 0xc2 && c <= 0xdf ? 2
+        : c >= 0xe0 && c <= 0xef ? 3
+        : c >= 0xf0 && c <= 0xf4 ? 4
+                                 : 0;
+    if (n == 0 || pos + n > text.size())
+        return 0;
+    for (size_t i = 1; i < n; ++i)
+        if ((byte(pos + i) & 0xc0) != 0x80)
+            return 0;
+    unsigned char const c1 = n > 1 ? byte(pos + 1) : 0;
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90)
+        || (c == 0xf4 && c1 >= 0x90))
+        return 0;
+    return n;
+}
+
+} // namespace
+
+std::string valid_utf8(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size();) {
+        size_t const n = utf8_length(text, i);
+        if (n == 0) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
+std::optional<SmtpReport> smtp_report(std::string_view report)
+{
+    constexpr std::string_view kSaid = "Remote host said: ";
+    size_t const at = report.find(kSaid);
+    if (at == std::string_view::npos || (at > 0 && report[at - 1] != '\n'))
+        return std::nullopt;
+    SmtpReport out;
+    // The reply: its first line, and more while a line is a continuation ("550-...").
+    size_t pos = at + kSaid.size();
+    for (;;) {
+        size_t const nl = report.find('\n', pos);
+        std::string_view const line
+            = report.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
+        if (!out.reply.empty())
+            out.reply += '\n';
+        out.reply += line;
+        if (nl == std::string_view::npos || !three_digits(line) || line.size() < 4
+            || line[3] != '-')
+            break;
+        pos = nl + 1;
+        if (!three_digits(report.substr(pos)))
+            break;
+    }
+    if (!three_digits(out.reply))
+        return std::nullopt;
+    // The host: remote's line before the reply names it, "NAME ..." or "Connected to NAME but
+    // ...", where NAME is "exchanger[IP]" or an IP address alone.
+    std::string_view const before = report.substr(0, at == 0 ? 0 : at - 1);
+    size_t const nl = before.rfind('\n');
+    std::string_view name = nl == std::string_view::npos ? before : before.substr(nl + 1);
+    if (name.starts_with("Connected to "))
+        name.remove_prefix(13);
+    name = name.substr(0, name.find(' '));
+    if (size_t bracket = name.find('['); bracket != std::string_view::npos && bracket > 0)
+        name = name.substr(0, bracket);
+    bool const plausible = !name.empty()
+        && name.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-_:")
+            == std::string_view::npos;
+    if (plausible)
+        out.host = name;
+    return out;
+}
+
+namespace {
+
 bool has_8bit(std::string_view text)
 {
     for (char c : text)
@@ -134,8 +227,12 @@ std::string delivery_status(Dsn const& dsn)
         out += "\nFinal-Recipient: rfc822; " + field_text(r.address, 1000) + "\n";
         out += "Action: failed\n";
         out += "Status: " + status_code(r.report) + "\n";
+        auto const smtp = r.remote ? smtp_report(r.report) : std::nullopt;
+        if (smtp && !smtp->host.empty())
+            out += "Remote-MTA: dns; " + smtp->host + "\n";
         out += folded_field("Diagnostic-Code",
-            (r.remote ? "smtp; " : "x-unix; ") + field_text(r.report, kMaxDiagnostic));
+            smtp ? "smtp; " + field_text(smtp->reply, kMaxDiagnostic)
+                 : "x-unix; " + field_text(r.report, kMaxDiagnostic));
     }
     return out;
 }
@@ -232,7 +329,7 @@ std::string_view header_section(std::string_view message)
 
 std::string compose_dsn(Dsn const& dsn)
 {
-    std::string const text = notification_text(dsn);
+    std::string const text = valid_utf8(notification_text(dsn));
     std::string const status = delivery_status(dsn);
     std::string const b = choose_boundary(dsn, text, status);
     std::string out = "Date: " + mta::rfc822_date(dsn.now) + "\n";

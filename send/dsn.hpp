@@ -13,15 +13,18 @@
 // bounce/N holds, per failed recipient, qmail's paragraph "<address>:\n" + report + "\n"
 // with a blank line after it: blank lines inside the report are neutralised (the second
 // LF becomes '/') and LFs in the address become '_'. One addition: a recipient of the
-// remote channel has "R" before the '<', so the DSN can say whether the report is an SMTP
-// reply ("Diagnostic-Code: smtp;") or a local one ("x-unix;").
+// remote channel has "R" before the '<', so the DSN looks for an SMTP reply in its report
+// only ("Diagnostic-Code: smtp; REPLY"; any other report is "x-unix;").
 //
 // The DSN (multipart/report; report-type=delivery-status):
 //   1. text/plain: "Hi. This is the send program at HOST." and qmail's sentences, the
 //      recipient paragraphs, and the "---" break paragraph, so that people and QSBMF
-//      parsers read it as a qmail bounce;
+//      parsers read it as a qmail bounce; charset us-ascii, or utf-8 (8bit) when a report
+//      has 8-bit bytes, which are made valid UTF-8 first (valid_utf8());
 //   2. message/delivery-status: Reporting-MTA, Arrival-Date, and per recipient
-//      Final-Recipient, Action: failed, Status (status_code()) and Diagnostic-Code;
+//      Final-Recipient, Action: failed, Status (status_code()), Remote-MTA and
+//      "Diagnostic-Code: smtp; REPLY" when the report holds an SMTP reply (smtp_report()),
+//      else "Diagnostic-Code: x-unix; REPORT";
 //   3. the message as message/rfc822 with a Return-Path line first, or only its header as
 //      text/rfc822-headers when it is bigger than kMaxReturnedMessage.
 // Lines end in LF, as everywhere in the queue. Pure functions: nothing here fails.
@@ -29,6 +32,7 @@
 
 #include <cstddef>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +57,19 @@ std::vector<FailedRecipient> parse_bounce_paragraphs(std::string_view text);
 // after a space (an SMTP reply) gives "5.1.1"; class 4 and 5 only; "5.0.0" when there is
 // none.
 std::string status_code(std::string_view report);
+
+// A report that holds an SMTP reply (remote's "Remote host said: REPLY"): the reply, all
+// its lines (continuations "550-..." included), and the exchanger remote names before it
+// ("mx.example.org" of "mx.example.org[192.0.2.1]", or the IP address alone; empty when
+// the text names none). nullopt when the report has no reply (no connection, DNS, ...).
+struct SmtpReport {
+    std::string reply;
+    std::string host;
+};
+std::optional<SmtpReport> smtp_report(std::string_view report);
+
+// text with every byte that is not part of a well-formed UTF-8 sequence replaced by '?'.
+std::string valid_utf8(std::string_view text);
 
 // The header section of a message, with the empty line that ends it; the whole text
 // when there is no empty line.

@@ -98,8 +98,9 @@ send::Dsn sample()
     d.failed = {
         { "bob@mx.example.org", false, "Sorry, no mailbox here by that name. (#5.1.1)" },
         { "carol@remote.example", true,
-            "Remote host said: 552 5.2.2 <carol@remote.example>: mailbox full\nGiving up on "
-            "192.0.2.7." },
+            "mx.remote.example[192.0.2.7] does not like recipient.\nRemote host said: 552 5.2.2 "
+            "<carol@remote.example>: mailbox full\nGiving up on mx.remote.example[192.0.2.7].\n"
+            "TLS: none." },
     };
     return d;
 }
@@ -196,8 +197,10 @@ TEST_CASE("dsn: a multipart/report with qmail's words and RFC 3464 fields", "[se
            "Sorry, no mailbox here by that name. (#5.1.1)\n"
            "\n"
            "<carol@remote.example>:\n"
+           "mx.remote.example[192.0.2.7] does not like recipient.\n"
            "Remote host said: 552 5.2.2 <carol@remote.example>: mailbox full\n"
-           "Giving up on 192.0.2.7.\n"
+           "Giving up on mx.remote.example[192.0.2.7].\n"
+           "TLS: none.\n"
            "\n"
            "--- Below this line is a copy of the message.\n");
 
@@ -212,9 +215,10 @@ TEST_CASE("dsn: a multipart/report with qmail's words and RFC 3464 fields", "[se
     CHECK(blocks[1]["diagnostic-code"] == "x-unix; Sorry, no mailbox here by that name. (#5.1.1)");
     CHECK(blocks[2]["final-recipient"] == "rfc822; carol@remote.example");
     CHECK(blocks[2]["status"] == "5.2.2");
-    CHECK(blocks[2]["diagnostic-code"]
-        == "smtp; Remote host said: 552 5.2.2 <carol@remote.example>: mailbox full Giving up on "
-           "192.0.2.7.");
+    CHECK(blocks[1].count("remote-mta") == 0);
+    // RFC 3464 2.3.5 and 2.3.6: the exchanger, and its SMTP reply alone.
+    CHECK(blocks[2]["remote-mta"] == "dns; mx.remote.example");
+    CHECK(blocks[2]["diagnostic-code"] == "smtp; 552 5.2.2 <carol@remote.example>: mailbox full");
 
     CHECK(parts[2].fields["content-type"] == "message/rfc822");
     CHECK(parts[2].fields.count("content-transfer-encoding") == 0);
@@ -268,7 +272,7 @@ TEST_CASE("dsn: long diagnostics are folded, odd addresses quoted", "[send][dsn]
 {
     send::Dsn d = sample();
     d.to = "john doe@example.net";
-    d.failed = { { "x@y", true, std::string(300, 'a') + " " + std::string(50, 'b') + " tail" } };
+    d.failed = { { "x@y", false, std::string(300, 'a') + " " + std::string(50, 'b') + " tail" } };
     std::string text = send::compose_dsn(d);
     Part top = parse_entity(text);
     CHECK(top.fields["to"] == "\"john doe\"@example.net");
@@ -278,6 +282,99 @@ TEST_CASE("dsn: long diagnostics are folded, odd addresses quoted", "[send][dsn]
     auto blocks = status_blocks(parts[1].body);
     REQUIRE(blocks.size() == 2);
     CHECK(blocks[1]["diagnostic-code"]
-        == "smtp; " + std::string(300, 'a') + " " + std::string(50, 'b') + " tail");
+        == "x-unix; " + std::string(300, 'a') + " " + std::string(50, 'b') + " tail");
     CHECK(parts[1].body.find("\n " + std::string(50, 'b') + " tail\n") != std::string::npos);
+}
+
+TEST_CASE("dsn: the SMTP reply and the exchanger in a remote report", "[send][dsn]")
+{
+    struct Case {
+        std::string report, reply, host;
+    };
+    Case const cases[] = {
+        { "127.0.0.5 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n"
+          "Giving up on 127.0.0.5.\nTLS: none.",
+            "550 5.1.1 no such user", "127.0.0.5" },
+        { "mx.example.org[192.0.2.1] does not like recipient.\nRemote host said: 550-5.1.1 one\n"
+          "550-5.1.1 two\n550 5.1.1 three\nTLS: TLSv1.3 TLS_AES_256_GCM_SHA384, certificate "
+          "verified.",
+            "550-5.1.1 one\n550-5.1.1 two\n550 5.1.1 three", "mx.example.org" },
+        { "Connected to mx.example.org[2001:db8::1] but sender was rejected.\n"
+          "Remote host said: 553 5.7.1 go away\nTLS: none.",
+            "553 5.7.1 go away", "mx.example.org" },
+        { "Connected to 2001:db8::1 but my name was rejected.\nRemote host said: 550 no", "550 no",
+            "2001:db8::1" },
+        { "Remote host said: 554 rejected", "554 rejected", "" },
+    };
+    for (auto const& c : cases) {
+        INFO(c.report);
+        auto got = send::smtp_report(c.report);
+        REQUIRE(got);
+        CHECK(got->reply == c.reply);
+        CHECK(got->host == c.host);
+    }
+    CHECK_FALSE(send::smtp_report("Sorry, I couldn't find any host named x. (#5.1.2)"));
+    CHECK_FALSE(send::smtp_report("Connected to 127.0.0.5 but connection died. (#4.4.2)"));
+    CHECK_FALSE(send::smtp_report("x Remote host said: 550 not at a line start"));
+    CHECK_FALSE(send::smtp_report("x\nRemote host said: no code"));
+
+    // Without a reply a remote report keeps its words, and has no Remote-MTA.
+    send::Dsn d = sample();
+    d.failed = { { "x@y", true, "Sorry, I couldn't find any host named y. (#5.1.2)" },
+        { "z@y", true,
+            "mx.y[192.0.2.1] does not like recipient.\nRemote host said: 550-5.1.1 no\n"
+            "550 5.1.1 really\nTLS: none." } };
+    Part top = parse_entity(send::compose_dsn(d));
+    auto parts = split_multipart(top.body, boundary_of(top.fields["content-type"]));
+    REQUIRE(parts.size() == 3);
+    auto blocks = status_blocks(parts[1].body);
+    REQUIRE(blocks.size() == 3);
+    CHECK(blocks[1].count("remote-mta") == 0);
+    CHECK(blocks[1]["diagnostic-code"]
+        == "x-unix; Sorry, I couldn't find any host named y. (#5.1.2)");
+    CHECK(blocks[2]["remote-mta"] == "dns; mx.y");
+    CHECK(blocks[2]["diagnostic-code"] == "smtp; 550-5.1.1 no 550 5.1.1 really");
+    CHECK(blocks[2]["status"] == "5.1.1");
+    // qmail's wording stays in the human-readable part.
+    CHECK(parts[0].body.find("<z@y>:\nmx.y[192.0.2.1] does not like recipient.\n"
+                             "Remote host said: 550-5.1.1 no\n550 5.1.1 really\nTLS: none.\n")
+        != std::string::npos);
+}
+
+TEST_CASE("dsn: the notification's charset is true", "[send][dsn]")
+{
+    CHECK(send::valid_utf8("plain") == "plain");
+    CHECK(send::valid_utf8("\xc3\x9cn\xc3\xaf"
+                           "code")
+        == "\xc3\x9cn\xc3\xaf"
+           "code");
+    CHECK(send::valid_utf8("\xdcn\xef"
+                           "code")
+        == "?n?code"); // Latin-1
+    CHECK(send::valid_utf8("a\xc3") == "a?"); // cut sequence
+    CHECK(send::valid_utf8("\xc0\xaf") == "??"); // overlong
+    CHECK(send::valid_utf8("\xed\xa0\x80") == "???"); // surrogate
+    CHECK(send::valid_utf8("\xf4\x90\x80\x80") == "????"); // above U+10FFFF
+    CHECK(send::valid_utf8("\xf0\x9f\x93\xa7") == "\xf0\x9f\x93\xa7");
+
+    send::Dsn d = sample();
+    d.failed = { { "bob@x", false,
+        "\xdcn\xef"
+        "code and \xc3\xbc. (#5.0.0)" } };
+    Part top = parse_entity(send::compose_dsn(d));
+    auto parts = split_multipart(top.body, boundary_of(top.fields["content-type"]));
+    REQUIRE(parts.size() == 3);
+    CHECK(parts[0].fields["content-type"] == "text/plain; charset=utf-8");
+    CHECK(parts[0].fields["content-transfer-encoding"] == "8bit");
+    CHECK(parts[0].body.find("<bob@x>:\n?n?code and \xc3\xbc. (#5.0.0)\n") != std::string::npos);
+    CHECK(send::valid_utf8(parts[0].body) == parts[0].body);
+
+    d.failed = { { "bob@x", false,
+        "\xdcn\xef"
+        "code. (#5.0.0)" } }; // nothing 8-bit is left
+    top = parse_entity(send::compose_dsn(d));
+    parts = split_multipart(top.body, boundary_of(top.fields["content-type"]));
+    REQUIRE(parts.size() == 3);
+    CHECK(parts[0].fields["content-type"] == "text/plain; charset=us-ascii");
+    CHECK(parts[0].fields.count("content-transfer-encoding") == 0);
 }

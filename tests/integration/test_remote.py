@@ -6,6 +6,8 @@ The sink (remote_sink.py) records every session: commands, MAIL/RCPT arguments, 
 bytes with dot-stuffing undone. remote's report records are compared exactly where qmail
 fixes them. DNS is in test_remote_dns.py.
 """
+import email
+import email.policy
 import os
 import signal
 import socket
@@ -119,15 +121,27 @@ class RemoteDirectTest(RemoteBase):
         records = self.remote(["a@x.example"])
         self.assertEqual(records[0], "r")
         self.assertTrue(records[1].startswith("K127.0.0.2 accepted message."), records)
+        # The note says TLS was offered and failed, not just "none".
+        self.assertRegex(records[1], r"\nTLS: none \(STARTTLS failed: TLS handshake failed"
+                         r"[^\n]*\)\.\n$")
         self.assertEqual(s.connections, 2)
         self.assertIn("STARTTLS", s.sessions[0].commands)
         self.assertNotIn("STARTTLS", s.sessions[1].commands)
+        # Offered but refused (the sink answers 502): on in plaintext, and the note says so.
+        s.break_tls = False
+        s.ehlo = s.ehlo + ["STARTTLS"]
+        records = self.remote(["a@x.example"])
+        self.assertTrue(records[1].endswith(
+            "\nTLS: none (STARTTLS refused: 502 unknown command).\n"), records)
+        self.assertIn("STARTTLS", s.sessions[2].commands)
+        s.ehlo = s.ehlo[:-1]
+        s.break_tls = True
         # Required TLS never falls back.
         write_control(self.root, "tlsdestinations", "x.example\n")
         records = self.remote(["a@x.example"])
         self.assertEqual(len(records), 1)
         self.assertRegex(records[0], r"^Z.*\(#4\.7\.5\)\nTLS handshake with 127\.0\.0\.2 failed")
-        self.assertEqual(s.connections, 3)
+        self.assertEqual(s.connections, 4)
 
     def test_per_recipient_verdicts(self):
         s = self.sink()
@@ -175,10 +189,10 @@ class RemoteDirectTest(RemoteBase):
         self.route(f"x.example:[127.0.0.2]:{s.port}")
         s.after_dot = "drop"
         records = self.remote(["a@x.example"])
-        self.assertEqual(records[0], "r")
-        self.assertTrue(records[1].startswith(
-            "ZConnected to 127.0.0.2 but connection died. Possible duplicate! (#4.4.2)\n"),
-            records)
+        # The peer closed: nothing failed to write, so no "Broken pipe".
+        self.assertEqual(records, ["r", "ZConnected to 127.0.0.2 but connection died. "
+                                   "Possible duplicate! (#4.4.2)\n(connection closed)\n"
+                                   "TLS: none.\n"])
         self.assertIsNotNone(s.sessions[0].data)
 
     def test_timeouts_defer(self):
@@ -353,6 +367,9 @@ class RemoteEndToEndTest(RemoteBase):
 
     def test_delivered_deferred_and_bounced(self):
         before = queued_messages(self.root)
+        self.s.rcpt = lambda a: ("550-5.1.1 <%s> no such user\r\n550 5.1.1 Ünïcode" % a[1:-1]
+                                 if "bad" in a
+                                 else "451 4.2.1 mailbox busy" if "later" in a else "250 ok")
         self.inject("Subject: mixed\n\nhello\n", "good@a.example.net", "bad@a.example.net")
         self.inject("Subject: busy\n\nhello\n", "later@a.example.net")
         self.wait(lambda: self.sessions_to("good@a.example.net"), "the good recipient")
@@ -363,16 +380,40 @@ class RemoteEndToEndTest(RemoteBase):
         self.assertIn(b"<bad@a.example.net> no such user", bounce.data)
         self.assertIn(b"5.1.1", bounce.data)
         self.assertNotIn(b"good@a.example.net>:", bounce.data)
+        self.check_dsn(bounce.data)
         log = self.log()
         self.assertRegex(log, r"delivery \d+: success: 127\.0\.0\.2_accepted_message\./"
                          r"Remote_host_said:_250_2\.0\.0_queued_as_1/TLS:_none\./")
+        # Refused in a transaction that went on for good@: its text ends with the note too.
         self.assertRegex(log, r"delivery \d+: failure: 127\.0\.0\.2_does_not_like_recipient\./"
-                         r"Remote_host_said:_550_5\.1\.1_<bad@a\.example\.net>_no_such_user/")
+                         r"Remote_host_said:_550-5\.1\.1_<bad@a\.example\.net>_no_such_user/"
+                         r"550_5\.1\.1_\S+/TLS:_none\./\n")
         self.wait(lambda: "deferral: 127.0.0.2_does_not_like_recipient./Remote_host_said:_451_4.2.1"
                   in self.log(), "the deferral")
         # later@ stays queued for the next attempt; the rest, bounce included, is gone.
         self.wait(lambda: len(set(queued_messages(self.root)) - set(before)) == 1,
                   "only the deferred message left")
+
+    def check_dsn(self, data):
+        """The bounce for bad@a.example.net as Python's email reads it (RFC 3464)."""
+        msg = email.message_from_bytes(data.replace(b"\r\n", b"\n"), policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        text, status, _ = msg.iter_parts()
+        for part in (msg, text, status):
+            self.assertEqual(part.defects, [], part.get_content_type())
+        # The reply's 8-bit text: declared utf-8, and it decodes as such.
+        self.assertEqual(text.get_content_charset(), "utf-8")
+        self.assertIn("<bad@a.example.net>:\n127.0.0.2 does not like recipient.\n"
+                      "Remote host said: 550-5.1.1 <bad@a.example.net> no such user\n"
+                      "550 5.1.1 Ünïcode\nTLS: none.\n", text.get_content())
+        blocks = status.get_payload()
+        self.assertEqual(len(blocks), 2)
+        rcpt = blocks[1]
+        self.assertEqual(rcpt["Final-Recipient"], "rfc822; bad@a.example.net")
+        self.assertEqual(rcpt["Status"], "5.1.1")
+        self.assertEqual(rcpt["Remote-MTA"], "dns; 127.0.0.2")
+        self.assertEqual(str(rcpt["Diagnostic-Code"]),
+                         "smtp; 550-5.1.1 <bad@a.example.net> no such user 550 5.1.1 ??n??code")
 
     def transactions_with(self, address):
         """Sessions whose MAIL transaction tried RCPT for address (accepted or not)."""
