@@ -9,6 +9,7 @@ fixes them. DNS is in test_remote_dns.py.
 import email
 import email.policy
 import os
+import re
 import signal
 import socket
 import struct
@@ -29,7 +30,7 @@ def queued_messages(root):
 
 
 def wait_for(predicate, what, timeout=WAIT):
-    support.wait_until(predicate, what, timeout)
+    return support.wait_until(predicate, what, timeout)
 
 
 class RemoteBase(unittest.TestCase):
@@ -335,7 +336,7 @@ class RemoteEndToEndTest(RemoteBase):
 
     def wait(self, predicate, what):
         try:
-            wait_for(predicate, what)
+            return wait_for(predicate, what)
         except AssertionError as e:
             raise AssertionError(f"{e}; send's log:\n" + "\n".join(self.log().split("\n")[-30:]))
 
@@ -464,8 +465,20 @@ class RemoteEndToEndTest(RemoteBase):
         first = self.transactions_with("later@four.example.net")
         self.assertEqual(len(first), 1)
         self.assertEqual(first[0].rcpts, ["<x1@four.example.net>", "<x2@four.example.net>"])
-        self.wait(lambda: "deferral: 127.0.0.2_does_not_like_recipient./Remote_host_said:_451"
-                  in self.log(), "the deferral")
+        # Every delivery of this message has its result (so the message waits in the
+        # queue for its retry) before the SIGALRM; an earlier message's 451 would not do.
+        msg = self.wait(lambda: re.search(
+            r"starting delivery \d+: msg (\d+) to remote later@four", self.log()), "the pass")[1]
+
+        def all_results_in():
+            log = self.log()
+            log = log[log.rfind(f"new msg {msg}\n"):]  # numbers are inodes: they come again
+            started = re.findall(rf"starting delivery (\d+): msg {msg} to remote ", log)
+            return len(started) == 3 and all(
+                re.search(rf"delivery {d}: (success|deferral|failure): ", log) for d in started)
+        self.wait(all_results_in, "the results of the first attempt")
+        self.assertRegex(self.log(), r"deferral: 127.0.0.2_does_not_like_recipient./"
+                         r"Remote_host_said:_451")
         self.proc.send_signal(signal.SIGALRM)  # every queued message is due now
         self.wait(lambda: len(self.transactions_with("later@four.example.net")) == 2, "the retry")
         retry = self.transactions_with("later@four.example.net")[1]
