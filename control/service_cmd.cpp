@@ -329,10 +329,10 @@ void print_queue(std::string const& root)
     for (auto id : *ids)
         if (auto m = read_queued(queue, id); m && *m)
             stats.add(**m);
-    std::printf("queue: %zu messages, %zu not yet preprocessed, %zu local and %zu remote "
+    std::printf("queue: %zu message%s, %zu not yet preprocessed, %zu local and %zu remote "
                 "recipients pending\n",
-        stats.messages, stats.not_preprocessed, stats.local_pending + stats.unsorted_pending,
-        stats.remote_pending);
+        stats.messages, stats.messages == 1 ? "" : "s", stats.not_preprocessed,
+        stats.local_pending + stats.unsorted_pending, stats.remote_pending);
 }
 
 } // namespace

@@ -5,12 +5,20 @@
 #include "log.hpp"
 #include "service_status.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
 int main(int argc, char** argv)
 {
     return mta::run_main("svok", [&] {
         if (argc != 2)
             mta::log::fatal(mta::kExitPerm, "usage: svok dir");
-        auto running = mta::supervise_running(argv[1]);
+        if (::chdir(argv[1]) == -1) // as daemontools' svok: a missing DIR is an error
+            mta::log::fatal(mta::kExitTemp,
+                std::string("unable to chdir to ") + argv[1] + ": " + std::strerror(errno));
+        auto running = mta::supervise_running(".");
         if (!running)
             mta::log::fatal(mta::kExitTemp,
                 std::string("unable to open ") + argv[1] + "/supervise/ok", running.error());

@@ -154,6 +154,11 @@ class SuperviseTest(unittest.TestCase):
         missing = os.path.join(self.base, "missing")
         self.assertEqual(svstat(self.ours("svstat"), missing),
                          f"{missing}: unable to chdir: No such file or directory\n")
+        # As daemontools' svok: a missing DIR is an error (111) with a message, not "down".
+        proc = subprocess.run([self.ours("svok"), missing], capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 111)
+        self.assertEqual(proc.stderr, f"svok: fatal: unable to chdir to {missing}: "
+                         "No such file or directory\n")
         self.assertEqual(subprocess.run([self.ours("svc"), "-z", d],
                                         capture_output=True).returncode, 100)
 
