@@ -41,6 +41,38 @@ void add(mta::test::TempDir& dir, std::string const& rel, std::string const& con
     REQUIRE(::utime(path.c_str(), &times) == 0);
 }
 
+mta::Fd open_out(std::string const& path)
+{
+    auto fd = mta::open_trunc(path);
+    REQUIRE(fd);
+    return std::move(*fd);
+}
+
+// A Maildrop over messages of dir, answering into the file dir/out.
+struct Session {
+    Session(mta::test::TempDir& dir, std::vector<pop3d::Message> messages)
+        : out_path(dir.file("out"))
+        , out_fd(open_out(out_path))
+        , out(out_fd.get())
+        , drop(dir.path(), std::move(messages), out)
+    {
+    }
+
+    // Everything the Maildrop answered so far.
+    std::string replies()
+    {
+        REQUIRE(out.flush());
+        auto text = mta::read_file(out_path, 1 << 20);
+        REQUIRE(text);
+        return *text;
+    }
+
+    std::string out_path;
+    mta::Fd out_fd;
+    mta::Writer out;
+    pop3d::Maildrop drop;
+};
+
 } // namespace
 
 TEST_CASE("pop3d: messages go out with CRLF and dot-stuffing", "[pop3d]")
@@ -75,19 +107,13 @@ TEST_CASE("pop3d: the Maildir scan and a session", "[pop3d]")
     CHECK((*scanned)[1].uid == "200.B.host");
     CHECK((*scanned)[1].path == "cur/200.B.host:2,S");
 
-    std::string const out_path = dir.file("out");
-    auto out_fd = mta::open_trunc(out_path);
-    REQUIRE(out_fd);
-    mta::Writer out(out_fd->get());
-    pop3d::Maildrop drop(dir.path(), std::move(*scanned), out);
+    Session session(dir, std::move(*scanned));
+    auto& drop = session.drop;
     CHECK(drop.greeting() == "+OK maildrop has 2 messages (38 octets)\r\n");
     for (const char* line : { "STAT", "DELE 2", "UIDL", "LIST 2", "RETR 1" })
         CHECK(*drop.handle_line(line));
     CHECK_FALSE(*drop.handle_line("QUIT"));
-    REQUIRE(out.flush());
-    auto text = mta::read_file(out_path, 1 << 20);
-    REQUIRE(text);
-    CHECK(*text
+    CHECK(session.replies()
         == "+OK 2 38\r\n+OK message 2 deleted\r\n+OK unique-id listing follows\r\n"
            "1 100.A.host\r\n.\r\n-ERR message 2 is deleted\r\n+OK 19 octets\r\n"
            "Subject: a\r\n\r\nbody a\r\n.\r\n+OK bye\r\n");
@@ -106,11 +132,8 @@ TEST_CASE("pop3d: messages renamed by another session are found by base name", "
     add(dir, "cur/400.D.host:2,", "Subject: d\n\nbody d\n", 400);
     auto scanned = pop3d::scan_maildir(dir.path());
     REQUIRE(scanned);
-    std::string const out_path = dir.file("out");
-    auto out_fd = mta::open_trunc(out_path);
-    REQUIRE(out_fd);
-    mta::Writer out(out_fd->get());
-    pop3d::Maildrop drop(dir.path(), std::move(*scanned), out);
+    Session session(dir, std::move(*scanned));
+    auto& drop = session.drop;
     for (const char* line : { "DELE 2", "DELE 3", "DELE 4" })
         CHECK(*drop.handle_line(line));
     // an IMAP session: SELECT moves A to cur/, STORE renames B, EXPUNGE removes C;
@@ -124,10 +147,7 @@ TEST_CASE("pop3d: messages renamed by another session are found by base name", "
     CHECK(*drop.handle_line("TOP 1 0"));
     move("cur/200.B.host:2,F", "cur/200.B.host:2,FS");
     CHECK_FALSE(*drop.handle_line("QUIT"));
-    REQUIRE(out.flush());
-    auto text = mta::read_file(out_path, 1 << 20);
-    REQUIRE(text);
-    CHECK(*text
+    CHECK(session.replies()
         == "+OK message 2 deleted\r\n+OK message 3 deleted\r\n+OK message 4 deleted\r\n"
            "+OK top of message follows\r\nSubject: a\r\n\r\n.\r\n+OK bye\r\n");
     auto names = mta::list_directory(dir.file("cur"));
@@ -143,11 +163,8 @@ TEST_CASE("pop3d: QUIT answers -ERR when a deleted message stays", "[pop3d]")
     add(dir, "cur/100.A.host:2,", "Subject: a\n\nbody a\n", 100);
     auto scanned = pop3d::scan_maildir(dir.path());
     REQUIRE(scanned);
-    std::string const out_path = dir.file("out");
-    auto out_fd = mta::open_trunc(out_path);
-    REQUIRE(out_fd);
-    mta::Writer out(out_fd->get());
-    pop3d::Maildrop drop(dir.path(), std::move(*scanned), out);
+    Session session(dir, std::move(*scanned));
+    auto& drop = session.drop;
     CHECK(*drop.handle_line("DELE 1"));
     // a directory under the message's new name: unlink fails with EISDIR (or EPERM)
     REQUIRE(::rename(dir.file("cur/100.A.host:2,").c_str(), dir.file("cur/100.A.host:2,S").c_str())
@@ -155,9 +172,6 @@ TEST_CASE("pop3d: QUIT answers -ERR when a deleted message stays", "[pop3d]")
     REQUIRE(::unlink(dir.file("cur/100.A.host:2,S").c_str()) == 0);
     REQUIRE(::mkdir(dir.file("cur/100.A.host:2,S").c_str(), 0700) == 0);
     CHECK_FALSE(*drop.handle_line("QUIT"));
-    REQUIRE(out.flush());
-    auto text = mta::read_file(out_path, 1 << 20);
-    REQUIRE(text);
-    CHECK(*text
+    CHECK(session.replies()
         == "+OK message 1 deleted\r\n-ERR [SYS/TEMP] unable to remove all deleted messages\r\n");
 }

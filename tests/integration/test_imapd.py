@@ -118,6 +118,19 @@ def parse_sexp(data):
     return value()
 
 
+
+def write_mbsyncrc(near, tunnel):
+    """An mbsync configuration syncing INBOX between the imapd of tunnel and the Maildir
+    folder near; returns its path."""
+    rc = os.path.join(near, "mbsyncrc")
+    with open(rc, "w") as f:
+        f.write(f'FSync no\n\nIMAPAccount acc\nTunnel "{tunnel}"\n\n'
+                f"IMAPStore far\nAccount acc\n\n"
+                f"MaildirStore near\nPath {near}/\nInbox {near}/INBOX\n\n"
+                f"Channel ch\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Both\n"
+                f"SyncState *\nSync All\nExpunge Both\n")
+    return rc
+
 class PreauthIMAP(imaplib.IMAP4):
     """imaplib over a socketpair to ROOT/bin/imapd running as the test user."""
 
@@ -844,14 +857,8 @@ class ImapdTest(unittest.TestCase):
                 f.write(plain(f"bulk {i}", body=f"body {i}\n"))
             os.chown(path, self.uid, self.gid)
         near = tempfile.mkdtemp(prefix="near-", dir=self.base)
-        rc = os.path.join(near, "mbsyncrc")
-        tunnel = " ".join(["cd", self.home, "&&", "exec", *self.command("Maildir")])
-        with open(rc, "w") as f:
-            f.write(f'FSync no\n\nIMAPAccount acc\nTunnel "{tunnel}"\n\n'
-                    f"IMAPStore far\nAccount acc\n\n"
-                    f"MaildirStore near\nPath {near}/\nInbox {near}/INBOX\n\n"
-                    f"Channel ch\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Both\n"
-                    f"SyncState *\nSync All\nExpunge Both\n")
+        rc = write_mbsyncrc(near, " ".join(["cd", self.home, "&&", "exec",
+                                             *self.command("Maildir")]))
 
         def mbsync():
             proc = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, text=True,
@@ -962,13 +969,7 @@ class ImapdTest(unittest.TestCase):
                     "sys.exit(p.wait())\n")
         tunnel = " ".join(["cd", self.home, "&&", "exec", "python3", proxy, self.maildir,
                            victim, *self.command("Maildir")])
-        rc = os.path.join(near, "mbsyncrc")
-        with open(rc, "w") as f:
-            f.write(f'FSync no\n\nIMAPAccount acc\nTunnel "{tunnel}"\n\n'
-                    f"IMAPStore far\nAccount acc\n\n"
-                    f"MaildirStore near\nPath {near}/\nInbox {near}/INBOX\n\n"
-                    f"Channel ch\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Both\n"
-                    f"SyncState *\nSync All\nExpunge Both\n")
+        rc = write_mbsyncrc(near, tunnel)
         proc = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, text=True,
                               env=self.env(), timeout=30)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
