@@ -148,6 +148,14 @@ class ProgramServer:
         """Stops accepting; waits for every program (killing those still running after
         10 s); returns the list of exit codes."""
         self.stopping = True
+        # shutdown wakes the accept() and the thread ends before the descriptor is closed:
+        # a thread still in accept() (retried after EINTR on the same number) could take a
+        # connection of the next test's server, which got that descriptor number.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(timeout=10)
         self.sock.close()
         codes = []
         for p in self.procs:
